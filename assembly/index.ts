@@ -1,2 +1,4 @@
-export function add(a: i32, b: i32): i32 { return a + b; }
-export function alloc(n: usize): usize { return heap.alloc(n); }
+// The WASM core: netlink parsing, filtering, proxies and bindings, the mirror
+// (core_exports) and the lock-free rings and queue registry (ring_exports).
+export * from "./core_exports";
+export * from "./ring_exports";
