@@ -1,0 +1,127 @@
+// A NETLINK_ROUTE socket: transport only. Parsing lives in the WASM core; this
+// file opens, subscribes, sends dump requests and receives datagrams straight
+// into WASM linear memory.
+import * as libc from "./libc.js";
+import { IfpxError } from "./errors.js";
+import { inNetns } from "./netns.js";
+
+export const RTMGRP_LINK = 0x1;
+export const RTMGRP_NEIGH = 0x4;
+export const RTMGRP_IPV4_IFADDR = 0x10;
+export const RTMGRP_IPV4_ROUTE = 0x40;
+export const RTMGRP_IPV6_IFADDR = 0x100;
+export const RTMGRP_IPV6_ROUTE = 0x400;
+export const ALL_GROUPS = RTMGRP_LINK | RTMGRP_NEIGH | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_ROUTE;
+
+export const RTM_GETLINK = 18;
+export const RTM_GETADDR = 22;
+export const RTM_GETROUTE = 26;
+export const RTM_GETNEIGH = 30;
+const NLM_F_REQUEST = 0x1;
+const NLM_F_DUMP = 0x300;
+
+// Size of the family header that follows nlmsghdr in each dump request
+// (ifinfomsg 16, ifaddrmsg 8, rtmsg 12, ndmsg 12). Sending the real struct
+// keeps the request valid for kernels with strict checking enabled.
+const REQ_BODY: Record<number, number> = { [RTM_GETLINK]: 16, [RTM_GETADDR]: 8, [RTM_GETROUTE]: 12, [RTM_GETNEIGH]: 12 };
+
+export interface RecvResult {
+  /** bytes received (0 when nothing was pending) */
+  bytes: number;
+  /** errno of a failed recv (EAGAIN excluded), 0 otherwise */
+  errno: number;
+  /** the datagram did not come from the kernel and was discarded */
+  spoofed: boolean;
+  /** the datagram was larger than the space given: it was truncated */
+  truncated: boolean;
+}
+
+export interface NetlinkSocketOptions {
+  groups?: number;
+  /** receive buffer bytes; SO_RCVBUFFORCE is tried first (root), then SO_RCVBUF (capped by rmem_max) */
+  rcvbuf?: number;
+  netns?: string;
+}
+
+export class NetlinkSocket {
+  readonly fd: number;
+  /** the receive buffer the kernel granted (getsockopt reports twice the request) */
+  readonly rcvbuf: number;
+  private readonly addr = new Uint8Array(12);
+  private readonly addrlen = new Uint32Array(1);
+  private readonly req = new Uint8Array(32);
+  private readonly kernel = new Uint8Array(12); // sockaddr_nl of the kernel: pid 0, groups 0
+
+  constructor(opts: NetlinkSocketOptions = {}) {
+    const fd = inNetns(opts.netns, () =>
+      libc.socket(libc.AF_NETLINK, libc.SOCK_RAW | libc.SOCK_CLOEXEC | libc.SOCK_NONBLOCK, libc.NETLINK_ROUTE));
+    if (fd < 0) throw new IfpxError("EIO", "cannot open a NETLINK_ROUTE socket", libc.errno());
+    this.fd = fd;
+    new DataView(this.kernel.buffer).setUint16(0, libc.AF_NETLINK, true);
+    try {
+      this.rcvbuf = opts.rcvbuf ? this.setRcvbuf(opts.rcvbuf) : this.getRcvbuf();
+      const sa = new DataView(new ArrayBuffer(12));
+      sa.setUint16(0, libc.AF_NETLINK, true);
+      sa.setUint32(8, opts.groups ?? 0, true);
+      if (libc.bind(fd, new Uint8Array(sa.buffer), 12) !== 0) {
+        throw new IfpxError("EIO", "cannot bind the netlink socket", libc.errno());
+      }
+    } catch (e) {
+      libc.close(fd);
+      throw e;
+    }
+  }
+
+  private getRcvbuf(): number {
+    const v = new Int32Array(1), l = new Uint32Array([4]);
+    libc.getsockopt(this.fd, libc.SOL_SOCKET, libc.SO_RCVBUF, v, l);
+    return v[0];
+  }
+
+  private setRcvbuf(bytes: number): number {
+    const v = new Int32Array([bytes]);
+    if (libc.setsockopt(this.fd, libc.SOL_SOCKET, libc.SO_RCVBUFFORCE, v, 4) !== 0) {
+      // Not root: the kernel caps SO_RCVBUF at net.core.rmem_max.
+      libc.setsockopt(this.fd, libc.SOL_SOCKET, libc.SO_RCVBUF, v, 4);
+    }
+    return this.getRcvbuf();
+  }
+
+  /** Ask for a dump of all objects of one kind (every address family). */
+  sendDump(type: number, seq: number): void {
+    const body = REQ_BODY[type];
+    if (body === undefined) throw new IfpxError("EINVAL", `not a dump request type: ${type}`);
+    const len = 16 + body;
+    this.req.fill(0);
+    const dv = new DataView(this.req.buffer);
+    dv.setUint32(0, len, true);
+    dv.setUint16(4, type, true);
+    dv.setUint16(6, NLM_F_REQUEST | NLM_F_DUMP, true);
+    dv.setUint32(8, seq, true);
+    const r = Number(libc.sendto(this.fd, this.req, len, 0, this.kernel, 12));
+    if (r !== len) throw new IfpxError("EIO", `netlink dump request failed`, libc.errno());
+  }
+
+  /**
+   * Receive one datagram into buf[off..off+max) without blocking. Datagrams
+   * whose sender is not the kernel (nl_pid != 0) are discarded: any local
+   * process can send to our port id.
+   */
+  recv(buf: Uint8Array, off: number, max: number): RecvResult {
+    this.addrlen[0] = 12;
+    const view = buf.subarray(off, off + max);
+    const n = Number(libc.recvfrom(this.fd, view, max, libc.MSG_DONTWAIT | libc.MSG_TRUNC, this.addr, this.addrlen));
+    if (n < 0) {
+      const e = libc.errno();
+      return { bytes: 0, errno: e === libc.EAGAIN ? 0 : e, spoofed: false, truncated: false };
+    }
+    const pid = this.addr[4] | (this.addr[5] << 8) | (this.addr[6] << 16) | (this.addr[7] << 24);
+    if (pid !== 0) return { bytes: 0, errno: 0, spoofed: true, truncated: false };
+    if (n > max) return { bytes: max, errno: 0, spoofed: false, truncated: true };
+    return { bytes: n, errno: 0, spoofed: false, truncated: false };
+  }
+
+  close(): void {
+    libc.close(this.fd);
+  }
+}
