@@ -1,2 +1,85 @@
-// ring and queue exports (filled by the rings work)
-export function ring_version(): u32 { return 1; }
+// Ring and queue exports. Ring functions take raw pointers and run in any
+// thread/instance; ring_alloc, ring_buf_alloc and queues_* allocate or use the
+// registry and are for the main instance only. See ring.ts for the header
+// layout and the memory ordering, queues.ts for the registry and overflow.
+import {
+  ring_bytes, ring_setup, is_ring, ring_enqueue_impl, ring_dequeue_impl, ring_count_impl,
+  ring_free_impl, ring_wait_impl, RING_HDR, RING_SPSC, RING_MPMC,
+  H_BLOCK, H_SLOTS, H_CLOSED, H_OVF_FLAG, H_OVF_LOST, H_OVF_TOTAL, H_OVF_COUNT, H_PUBLISHED,
+  H_PROD_TAIL, H_CONS_TAIL,
+} from "./ring";
+import {
+  queues_add_impl, queues_remove_impl, queues_publish_impl, queues_count_impl,
+  queues_get_impl, queues_clear_impl, queue_finish,
+} from "./queues";
+
+export function ring_version(): u32 { return 2; }
+export function ring_hdr_size(): u32 { return <u32>RING_HDR; }
+export function ring_flag_spsc(): u32 { return RING_SPSC; }
+export function ring_flag_mpmc(): u32 { return RING_MPMC; }
+
+/** Bytes a ring of `slots` records needs (0 if slots is not a power of two >= 2). */
+export function ring_size(slots: u32): usize {
+  if (slots < 2 || (slots & (slots - 1)) != 0 || slots > (1 << 26)) return 0;
+  return ring_bytes(slots);
+}
+
+/** Initialise a ring at ptr (64-byte aligned, ring_size(slots) bytes). 0 or -EINVAL. */
+export function ring_init(ptr: usize, slots: u32, flags: u32): i32 {
+  return ring_setup(ptr, slots, flags);
+}
+
+/** Main instance only: allocate (64-byte aligned) and initialise a ring. 0 on bad arguments. */
+export function ring_alloc(slots: u32, flags: u32): usize {
+  let size = ring_size(slots);
+  if (size == 0 || (flags & ~3) != 0) return 0;
+  let block = heap.alloc(size + 64);
+  let r = (block + 63) & ~(<usize>63);
+  if (ring_setup(r, slots, flags) != 0) { heap.free(block); return 0; }
+  store<u32>(r + H_BLOCK, <u32>block);
+  return r;
+}
+
+/** Main instance only: a 64-byte aligned, zeroed buffer (reader/writer scratch). */
+export function ring_buf_alloc(bytes: usize): usize {
+  let block = heap.alloc(bytes + 64);
+  let p = (block + 63) & ~(<usize>63);
+  memory.fill(p, 0, bytes);
+  return p;
+}
+
+export function ring_is(ring: usize): bool { return is_ring(ring); }
+export function ring_enqueue(ring: usize, src: usize, n: u32): u32 { return ring_enqueue_impl(ring, src, n, false); }
+export function ring_enqueue_bulk(ring: usize, src: usize, n: u32): u32 { return ring_enqueue_impl(ring, src, n, true); }
+export function ring_dequeue(ring: usize, dst: usize, n: u32): u32 { return ring_dequeue_impl(ring, dst, n, false); }
+export function ring_dequeue_bulk(ring: usize, dst: usize, n: u32): u32 { return ring_dequeue_impl(ring, dst, n, true); }
+export function ring_count(ring: usize): u32 { return ring_count_impl(ring); }
+export function ring_free(ring: usize): u32 { return ring_free_impl(ring); }
+export function ring_capacity(ring: usize): u32 { return load<u32>(ring + H_SLOTS); }
+/** Block until records are available or the ring is closed (1) or timeout (0).
+ *  timeout_us < 0 waits forever. Worker threads only (it blocks). */
+export function ring_wait(ring: usize, timeout_us: i32): i32 {
+  return ring_wait_impl(ring, timeout_us < 0 ? -1 : <i64>timeout_us * 1000);
+}
+/** Producer side: END record (if room), closed flag, wake all waiters. */
+export function ring_close(ring: usize): void { queue_finish(ring); }
+export function ring_closed(ring: usize): bool { return atomic.load<u32>(ring + H_CLOSED) != 0; }
+export function ring_overflowed(ring: usize): bool { return atomic.load<u32>(ring + H_OVF_FLAG) != 0; }
+export function ring_lost(ring: usize): u32 { return atomic.load<u32>(ring + H_OVF_LOST); }
+export function ring_total_lost(ring: usize): f64 { return <f64>atomic.load<u64>(ring + H_OVF_TOTAL); }
+export function ring_overflows(ring: usize): u32 { return atomic.load<u32>(ring + H_OVF_COUNT); }
+export function ring_published(ring: usize): f64 { return <f64>atomic.load<u64>(ring + H_PUBLISHED); }
+/** Records ever enqueued / dequeued (prod.tail / cons.tail, modulo 2^32). */
+export function ring_enqueued(ring: usize): u32 { return atomic.load<u32>(ring + H_PROD_TAIL); }
+export function ring_dequeued(ring: usize): u32 { return atomic.load<u32>(ring + H_CONS_TAIL); }
+
+/** Register a ring: 0, -EINVAL (0, not a ring, closed), -EEXIST, -ENOSPC (64 queues). */
+export function queues_add(ring: usize): i32 { return queues_add_impl(ring); }
+/** Unregister a ring; it gets END and is closed. 0 or -ENOENT (-EINVAL for 0). */
+export function queues_remove(ring: usize): i32 { return queues_remove_impl(ring); }
+/** Copy n 64-byte records at src to every queue; returns the largest count some queue lost. */
+export function queues_publish(src: usize, n: u32): u32 { return queues_publish_impl(src, n); }
+export function queues_count(): i32 { return queues_count_impl(); }
+export function queues_get(i: i32): usize { return queues_get_impl(i); }
+/** Remove (and close) every queue: listener close. Returns how many. */
+export function queues_clear(): i32 { return queues_clear_impl(); }
