@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ *
+ * dpdk-primary: a minimal DPDK primary process that owns a named rte_ring of
+ * ifpx events (native/include/ifpx_event.h: one 64-byte record = four 16-byte
+ * ring elements) and prints what an ifpx Node process, attached as a DPDK
+ * secondary with the same --file-prefix, publishes into it.
+ *
+ *   dpdk-primary [EAL args] -- --ring NAME [--size EVENTS] [--port P]
+ *                [--expect TYPE,TYPE,...] [--timeout SECONDS] [--hold N] [--quiet]
+ *
+ * It prints "READY ring=NAME capacity=N" once the ring exists, then one line per
+ * event. With --expect it exits 0 as soon as it has seen those types, in that
+ * order, for port P (other events are printed and skipped; OVERFLOW, CFG_DONE
+ * and other port-less records match any --port), and 2 on timeout. Without
+ * --expect it runs until the timeout (default 10 s) and exits 0.
+ * Types are names (ROUTE_ADD, ...) or numbers. --hold N: do not dequeue until
+ * N events are queued (tests use it to fill the ring and make a producer's
+ * overflow deterministic).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "ifpx_event.h"
+
+static const char *const type_names[IFPX_EVENT_TYPE_COUNT] = {
+	"MAC_CHANGE", "MTU_CHANGE", "LINK_CHANGE", "ADDR_ADD", "ADDR_DEL",
+	"ADDR6_ADD", "ADDR6_DEL", "ROUTE_ADD", "ROUTE_DEL", "ROUTE6_ADD",
+	"ROUTE6_DEL", "NEIGH_ADD", "NEIGH_DEL", "NEIGH6_ADD", "NEIGH6_DEL",
+	"CFG_DONE", "PROXY_GONE", "PORT_DONE", "RESYNC_DONE", "OVERFLOW",
+	"REPLAY_DONE", "END",
+};
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig) { (void)sig; stop = 1; }
+
+static int parse_type(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*s && *end == '\0')
+		return v >= 0 && v < IFPX_EVENT_TYPE_COUNT ? (int)v : -1;
+	for (int i = 0; i < IFPX_EVENT_TYPE_COUNT; i++)
+		if (strcasecmp(s, type_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static void ip4(char *buf, uint32_t host_order)
+{
+	struct in_addr a = { .s_addr = htonl(host_order) };
+	inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static void ip6(char *buf, const uint8_t *a)
+{
+	inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+static void mac(char *buf, const uint8_t *m)
+{
+	sprintf(buf, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static void print_event(const struct ifpx_event *ev)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], m[18];
+	const char *name = ev->h.type < IFPX_EVENT_TYPE_COUNT ? type_names[ev->h.type] : "UNKNOWN";
+
+	printf("%s type=%u port=%u proxy=%u ifindex=%" PRIu32 " seq=%" PRIu32 " flags=0x%02x",
+	       name, ev->h.type, ev->h.port_id, ev->h.proxy_id, ev->h.ifindex, ev->h.seq, ev->h.flags);
+	switch (ev->h.type) {
+	case IFPX_MAC_CHANGE:
+		mac(m, ev->mac_change.mac);
+		printf(" mac=%s", m);
+		break;
+	case IFPX_MTU_CHANGE:
+		printf(" mtu=%" PRIu32, ev->mtu_change.mtu);
+		break;
+	case IFPX_LINK_CHANGE:
+		printf(" up=%u carrier=%u operstate=%u if_flags=0x%" PRIx32, ev->link_change.is_up,
+		       ev->link_change.carrier, ev->link_change.operstate, ev->link_change.if_flags);
+		break;
+	case IFPX_ADDR_ADD: case IFPX_ADDR_DEL:
+		ip4(a, ev->addr_change.ip);
+		printf(" ip=%s/%u scope=%u", a, ev->addr_change.prefixlen, ev->addr_change.scope);
+		break;
+	case IFPX_ADDR6_ADD: case IFPX_ADDR6_DEL:
+		ip6(a, ev->addr6_change.ip);
+		printf(" ip=%s/%u scope=%u", a, ev->addr6_change.prefixlen, ev->addr6_change.scope);
+		break;
+	case IFPX_ROUTE_ADD: case IFPX_ROUTE_DEL:
+		ip4(a, ev->route_change.ip);
+		ip4(b, ev->route_change.gateway);
+		printf(" dst=%s/%u gw=%s table=%" PRIu32 " type=%u proto=%u", a, ev->route_change.depth, b,
+		       ev->route_change.table, ev->route_change.type, ev->route_change.protocol);
+		break;
+	case IFPX_ROUTE6_ADD: case IFPX_ROUTE6_DEL:
+		ip6(a, ev->route6_change.ip);
+		ip6(b, ev->route6_change.gateway);
+		printf(" dst=%s/%u gw=%s table=%" PRIu32 " type=%u proto=%u", a, ev->route6_change.depth, b,
+		       ev->route6_change.table, ev->route6_change.type, ev->route6_change.protocol);
+		break;
+	case IFPX_NEIGH_ADD: case IFPX_NEIGH_DEL:
+		ip4(a, ev->neigh_change.ip);
+		mac(m, ev->neigh_change.mac);
+		printf(" ip=%s mac=%s state=0x%x", a, m, ev->neigh_change.state);
+		break;
+	case IFPX_NEIGH6_ADD: case IFPX_NEIGH6_DEL:
+		ip6(a, ev->neigh6_change.ip);
+		mac(m, ev->neigh6_change.mac);
+		printf(" ip=%s mac=%s state=0x%x", a, m, ev->neigh6_change.state);
+		break;
+	case IFPX_OVERFLOW:
+		printf(" lost=%" PRIu32, ev->overflow.lost);
+		break;
+	case IFPX_RESYNC_DONE:
+		printf(" added=%" PRIu32 " removed=%" PRIu32 " changed=%" PRIu32, ev->resync_done.added,
+		       ev->resync_done.removed, ev->resync_done.changed);
+		break;
+	default:
+		break;
+	}
+	putchar('\n');
+	fflush(stdout);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	const char *ring_name = NULL;
+	unsigned int size = 1024;
+	long port = -1;
+	int expect[256], n_expect = 0, seen = 0, quiet = 0;
+	unsigned int hold = 0;
+	double timeout = 10;
+	int ret = rte_eal_init(argc, argv);
+
+	if (ret < 0) {
+		fprintf(stderr, "dpdk-primary: rte_eal_init: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= ret;
+	argv += ret;
+
+	static const struct option opts[] = {
+		{ "ring", required_argument, NULL, 'r' }, { "size", required_argument, NULL, 's' },
+		{ "port", required_argument, NULL, 'p' }, { "expect", required_argument, NULL, 'e' },
+		{ "timeout", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
+		{ "hold", required_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': ring_name = optarg; break;
+		case 's': size = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'p': port = strtol(optarg, NULL, 0); break;
+		case 't': timeout = strtod(optarg, NULL); break;
+		case 'q': quiet = 1; break;
+		case 'h': hold = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'e':
+			for (char *tok = strtok(optarg, ","); tok; tok = strtok(NULL, ",")) {
+				int t = parse_type(tok);
+				if (t < 0 || n_expect == (int)RTE_DIM(expect)) {
+					fprintf(stderr, "dpdk-primary: bad --expect type '%s'\n", tok);
+					return 1;
+				}
+				expect[n_expect++] = t;
+			}
+			break;
+		default:
+			fprintf(stderr, "usage: dpdk-primary [EAL args] -- --ring NAME [--size EVENTS] "
+				"[--port P] [--expect T1,T2,...] [--timeout S] [--hold N] [--quiet]\n");
+			return 1;
+		}
+	}
+	if (ring_name == NULL || size == 0) {
+		fprintf(stderr, "dpdk-primary: --ring NAME is required\n");
+		return 1;
+	}
+
+	/* 4 x 16-byte elements per event; EXACT_SZ so the capacity is `size` events.
+	 * Multi-producer enqueue (a secondary and anyone else may publish), single consumer. */
+	struct rte_ring *r = rte_ring_create_elem(ring_name, IFPX_RING_ELEM_SIZE,
+						  size * IFPX_RING_ELEMS_PER_EVENT, (int)rte_socket_id(),
+						  RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	if (r == NULL) {
+		fprintf(stderr, "dpdk-primary: rte_ring_create_elem(%s): %s\n", ring_name, rte_strerror(rte_errno));
+		rte_eal_cleanup();
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	printf("READY ring=%s capacity=%u\n", ring_name, rte_ring_get_capacity(r) / IFPX_RING_ELEMS_PER_EVENT);
+	fflush(stdout);
+
+	struct ifpx_event ev[32];
+	unsigned long total = 0;
+	double deadline = now_s() + timeout;
+	int status = n_expect ? 2 : 0;
+
+	while (!stop) {
+		/* whole events only: dequeue a multiple of 4 elements */
+		unsigned int avail = rte_ring_count(r) / IFPX_RING_ELEMS_PER_EVENT;
+		if (hold) {
+			if (avail < hold)
+				avail = 0;
+			else
+				hold = 0; /* held until N were queued; drain from now on */
+		}
+		unsigned int k = avail < RTE_DIM(ev) ? avail : RTE_DIM(ev);
+		if (k == 0 || rte_ring_dequeue_bulk_elem(r, ev, IFPX_RING_ELEM_SIZE,
+							 k * IFPX_RING_ELEMS_PER_EVENT, NULL) == 0) {
+			if (now_s() > deadline)
+				break;
+			usleep(1000);
+			continue;
+		}
+		for (unsigned int i = 0; i < k; i++) {
+			total++;
+			if (!quiet)
+				print_event(&ev[i]);
+			if (seen < n_expect && ev[i].h.type == expect[seen] &&
+			    (port < 0 || ev[i].h.port_id == port || ev[i].h.port_id == IFPX_PORT_NONE))
+				seen++;
+		}
+		if (n_expect && seen == n_expect) {
+			status = 0;
+			break;
+		}
+	}
+	if (n_expect) {
+		if (seen == n_expect) {
+			printf("VERIFIED %d expected events (%lu received)\n", n_expect, total);
+		} else {
+			printf("TIMEOUT after %.1f s: saw %d of %d expected events (%lu received); next expected %s\n",
+			       timeout, seen, n_expect, total, type_names[expect[seen]]);
+		}
+	} else {
+		printf("DONE %lu events\n", total);
+	}
+	fflush(stdout);
+	rte_ring_free(r);
+	rte_eal_cleanup();
+	return status;
+}

@@ -1,0 +1,86 @@
+// DPDK ethdev ports: net_tap proxies (the kernel sees them: if_index != 0) and
+// other vdevs (net_null) that play data-plane ports in tests.
+import { dpdk, DpdkError } from "./lib.js";
+import { requireEal } from "./eal.js";
+
+export interface PortInfo {
+  /** kernel interface index; 0 when the kernel does not see the port */
+  ifindex: number;
+  /** kernel interface name ("" when ifindex is 0) */
+  name: string;
+  /** DPDK device name, e.g. "net_tap0" */
+  devName: string;
+  mtu: number;
+  /** "aa:bb:cc:dd:ee:ff" */
+  mac: string;
+}
+
+export interface TapProxy { portId: number; ifindex: number; name: string }
+
+const cstr = (b: Uint8Array) => { const z = b.indexOf(0); return Buffer.from(b.subarray(0, z < 0 ? b.length : z)).toString("utf8"); };
+const macStr = (m: Uint8Array) => Array.from(m, (x) => x.toString(16).padStart(2, "0")).join(":");
+
+// net_tap<N> / net_null<N> device names must be unique in the process.
+const nextIndex: Record<string, number> = { net_tap: 0, net_null: 0 };
+
+function probeNext(driver: string, args: (n: number) => string): number {
+  const lib = dpdk();
+  for (let tries = 0; tries < 64; tries++) {
+    const n = nextIndex[driver]++;
+    const devargs = `${driver}${n}${args(n)}`;
+    const ret = lib.vdev_create(devargs);
+    if (ret >= 0) return ret;
+    if (-ret !== 17) throw new DpdkError(`rte_dev_probe(${devargs})`, ret);
+  }
+  throw new DpdkError(`no free ${driver}<N> device name`, 17);
+}
+
+export const DpdkPorts = {
+  /** A net_tap port whose kernel interface is `name` (default dtap<N>). */
+  createTapProxy(opts: { name?: string } = {}): TapProxy {
+    requireEal("createTapProxy");
+    const port = probeNext("net_tap", (n) => `,iface=${opts.name ?? `dtap${n}`}`);
+    const i = DpdkPorts.info(port);
+    if (i.ifindex === 0) throw new DpdkError(`net_tap port ${port} has no kernel interface`, 19);
+    return { portId: port, ifindex: i.ifindex, name: i.name };
+  },
+  /** rte_dev_probe(devarg) then its port (by device name = devarg up to ','). */
+  createByDevarg(devarg: string): number {
+    requireEal("createByDevarg");
+    const ret = dpdk().vdev_create(devarg);
+    if (ret < 0) throw new DpdkError(`rte_dev_probe(${devarg})`, ret);
+    return ret;
+  },
+  /** A net_null port: a data-plane port with no kernel interface (tests). */
+  createNullPort(): number {
+    requireEal("createNullPort");
+    return probeNext("net_null", () => "");
+  },
+  /** rte_eth_dev_close + rte_dev_remove (a tap interface disappears). */
+  destroy(portId: number): void {
+    requireEal("destroy");
+    const ret = dpdk().port_remove(portId);
+    if (ret < 0) throw new DpdkError(`remove port ${portId}`, ret);
+  },
+  info(portId: number): PortInfo {
+    requireEal("info");
+    const lib = dpdk();
+    const ifindex = new Uint32Array(1), mtu = new Uint16Array(1), mac = new Uint8Array(6);
+    const ifname = new Uint8Array(lib.abi(2) + 1), devname = new Uint8Array(lib.abi(1) + 1);
+    const ret = lib.port_info(portId, ifindex, mtu, mac, ifname, devname);
+    if (ret < 0) throw new DpdkError(`info of port ${portId}`, ret);
+    return { ifindex: ifindex[0], name: cstr(ifname), devName: cstr(devname), mtu: mtu[0], mac: macStr(mac) };
+  },
+  isValid(portId: number): boolean {
+    if (!Number.isInteger(portId) || portId < 0 || portId > 0xffff) return false;
+    requireEal("isValid");
+    return dpdk().port_is_valid(portId) === 1;
+  },
+  /** rte_eth_dev_count_avail() */
+  count(): number {
+    requireEal("count");
+    return dpdk().port_count_avail();
+  },
+  /** RTE_MAX_ETHPORTS of this DPDK build */
+  maxPorts(): number { return dpdk().abi(3); },
+};
