@@ -1,0 +1,633 @@
+// The public API: proxies, bindings, callbacks, queues and the listener.
+// Each method has an rte_ifpx_* counterpart with the same semantics (README).
+//
+// Data path: netlink datagrams are received straight into WASM memory; the
+// core parses, filters, updates its mirror and stages one 64-byte record per
+// bound port for what changed; `deliver` applies the upstream rule to each
+// staged record: the type's callback first (a truthy return consumes it),
+// otherwise every queue gets a copy. Types without a callback go to the
+// queues in bursts without ever becoming JS objects.
+import koffi from "koffi";
+import { Core, KIND_ALL, ST_DONE, ST_ERROR, ST_DUMP_INTR, RECORD_SIZE } from "./core.js";
+import { NetlinkSocket, ALL_GROUPS, RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH } from "./netlink-socket.js";
+import { createTap, resolveInterface, queryLink, type TapHandle } from "./tap.js";
+import { IfpxError } from "./errors.js";
+import * as libc from "./libc.js";
+import { decodeEvent, EventType, type IfpxEvent } from "./record.js";
+import { Queue, type QueueOptions } from "./queue.js";
+
+export type Callback = (event: IfpxEvent) => boolean | void | undefined | number;
+export interface CallbackRegistration { type: number; callback: Callback }
+
+/** A queue that lives outside WASM memory (a DPDK rte_ring): records are handed over by value. */
+export interface ExternalQueue {
+  publish(records: Uint8Array, n: number): number;
+  readonly lost: number;
+  close(): void;
+}
+/** A WASM ring made by `ifpx.createQueue()` (host/queue.ts). */
+export interface RingQueue { readonly ptr: number; end?(): void }
+export type AnyQueue = RingQueue | ExternalQueue;
+
+/** What a proxy is made of in DPDK mode (host/dpdk): real port ids, net_tap proxies. */
+export interface PortBackend {
+  readonly kind: string;
+  createProxy(opts: { name?: string }): { id: number; ifindex: number; name: string };
+  createProxyByDevarg(devarg: string): { id: number; ifindex: number; name: string };
+  destroyProxy(id: number): void;
+  isValidPort(id: number): boolean;
+}
+
+export interface IfpxOptions {
+  /** network namespace (name under /var/run/netns, or a path) to watch and create proxies in */
+  netns?: string;
+  /** netlink receive buffer in bytes (SO_RCVBUFFORCE as root, else capped by rmem_max); default 64 MiB */
+  rcvbuf?: number;
+  /** called when a callback throws or the listener meets an error; default: console.error */
+  onError?: (error: unknown) => void;
+  /** DPDK mode: proxies are DPDK ports (host/dpdk). Default: plain taps, proxy ids from 0x8000 */
+  ports?: PortBackend;
+}
+
+export interface ProxyInfo {
+  ifindex: number;
+  name: string;
+  mtu: number;
+  mac: string;
+  up: boolean;
+}
+
+interface ProxyEntry {
+  id: number;
+  ifindex: number;
+  name: string;
+  tap?: TapHandle;
+  owned: boolean;
+}
+
+export interface IfpxStats {
+  datagrams: number;
+  spoofed: number;
+  overruns: number;
+  resyncs: number;
+  dumpRetries: number;
+  delivered: number;
+  callbackErrors: number;
+  core: Record<string, number>;
+}
+
+/** Upstream RTE_MAX_ETHPORTS-style answer for "none" is `undefined` here. */
+export const MAX_PORT_ID = 0xfffe;
+const PLAIN_PROXY_BASE = 0x8000;
+const DUMPS = [RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH];
+const DEFAULT_RCVBUF = 64 << 20;
+// Keep this much room for one datagram: dump skbs are at most 32 KiB here.
+const RECV_SLACK = 64 << 10;
+// Datagram batches handled per wake-up before yielding to the event loop.
+const MAX_ROUNDS_PER_WAKEUP = 32;
+const EBUSY = 16;
+
+interface SyncState {
+  reason: "initial" | "resync";
+  step: number;
+  seq: number;
+  restart: boolean;
+}
+
+export class Ifpx {
+  readonly netns: string | undefined;
+  private readonly core = new Core();
+  private readonly opts: IfpxOptions;
+  private readonly proxies = new Map<number, ProxyEntry>();
+  private readonly callbacks: (Callback | undefined)[] = new Array(EventType.END + 1).fill(undefined);
+  private readonly rings = new Set<RingQueue>();
+  private readonly externals = new Set<ExternalQueue>();
+  private sock: NetlinkSocket | undefined;
+  private poll: ReturnType<typeof koffi.node.poll> | undefined;
+  private sync: SyncState | undefined;
+  private pendingResync = false;
+  private seq = 0;
+  private dispatching = 0;
+  private readonly deferred: (() => void)[] = [];
+  private listenWaiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+  private ready = false;
+  private closed = false;
+  private readonly counters = { datagrams: 0, spoofed: 0, overruns: 0, resyncs: 0, dumpRetries: 0, delivered: 0, callbackErrors: 0 };
+
+  constructor(opts: IfpxOptions = {}) {
+    this.opts = opts;
+    this.netns = opts.netns;
+  }
+
+  // ---- proxies --------------------------------------------------------------
+
+  /** rte_ifpx_proxy_create: a tap the library holds (so it has carrier), its proxy id. */
+  createProxy(opts: { name?: string } = {}): number {
+    this.assertOpen();
+    if (this.opts.ports) {
+      const p = this.opts.ports.createProxy(opts);
+      return this.addProxy({ id: p.id, ifindex: p.ifindex, name: p.name, owned: true });
+    }
+    const tap = createTap(opts.name, this.netns);
+    try {
+      return this.addProxy({ id: this.freeProxyId(), ifindex: tap.ifindex, name: tap.name, tap, owned: true });
+    } catch (e) {
+      libc.close(tap.fd);
+      throw e;
+    }
+  }
+
+  /**
+   * rte_ifpx_proxy_create_by_devarg: in DPDK mode a devarg (e.g. "net_tap1,iface=x");
+   * in plain mode an existing interface (name or ifindex) becomes a proxy. The
+   * interface is not deleted by destroyProxy.
+   */
+  adoptProxy(nameOrIndexOrDevarg: string | number): number {
+    this.assertOpen();
+    if (this.opts.ports && typeof nameOrIndexOrDevarg === "string") {
+      const p = this.opts.ports.createProxyByDevarg(nameOrIndexOrDevarg);
+      return this.addProxy({ id: p.id, ifindex: p.ifindex, name: p.name, owned: true });
+    }
+    const { ifindex, name } = resolveInterface(nameOrIndexOrDevarg, this.netns);
+    const id = this.addProxy({ id: this.freeProxyId(), ifindex, name, owned: false });
+    // The mirror holds state of proxies only: an interface adopted while
+    // listening has to be read from the kernel once.
+    if (this.sock) this.requestResync();
+    return id;
+  }
+
+  /** rte_ifpx_proxy_destroy: clears its bindings; deletes the tap if the library made it. */
+  destroyProxy(id: number): void {
+    this.checkId(id, "proxy id");
+    const p = this.proxies.get(id);
+    if (!p) throw new IfpxError("EINVAL", `${id} is not a proxy`);
+    this.core.check(this.core.x.proxy_remove(id), `cannot remove proxy ${id}`);
+    this.proxies.delete(id);
+    if (p.tap) libc.close(p.tap.fd); // the kernel deletes a non-persistent tap with its last fd
+    else if (p.owned && this.opts.ports) this.opts.ports.destroyProxy(id);
+  }
+
+  private addProxy(p: ProxyEntry): number {
+    const r = this.core.x.proxy_add(p.id, p.ifindex);
+    if (r < 0) {
+      if (r === -17) throw new IfpxError("EEXIST", `interface ${p.name} (ifindex ${p.ifindex}) is already a proxy, or id ${p.id} is in use`);
+      if (r === -28) throw new IfpxError("ENOSPC", "the proxy table is full");
+      this.core.check(r, `cannot add proxy ${p.name}`);
+    }
+    this.proxies.set(p.id, p);
+    return p.id;
+  }
+
+  private freeProxyId(): number {
+    for (let id = PLAIN_PROXY_BASE; id <= MAX_PORT_ID; id++) {
+      if (!this.proxies.has(id) && this.core.x.proxy_of_port(id) < 0) return id;
+    }
+    throw new IfpxError("ENOSPC", "no free proxy id");
+  }
+
+  // ---- bindings -------------------------------------------------------------
+
+  /** rte_ifpx_port_bind. Binding after listen replays the proxy's state to the port, then PORT_DONE. */
+  bind(port: number, proxy: number): void {
+    this.assertOpen();
+    this.checkId(port, "port id");
+    this.checkId(proxy, "proxy id");
+    if (!this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${proxy} is not a proxy`);
+    if (this.proxies.has(port)) throw new IfpxError("EINVAL", `${port} is a proxy; a proxy cannot be bound to a proxy`);
+    if (this.opts.ports && !this.opts.ports.isValidPort(port)) throw new IfpxError("EINVAL", `${port} is not a valid ${this.opts.ports.kind} port`);
+    this.core.check(this.core.x.port_bind(port, proxy), `cannot bind port ${port} to proxy ${proxy}`);
+    if (this.sock) this.whenIdle(() => this.replay(proxy, port));
+  }
+
+  /** rte_ifpx_port_unbind */
+  unbind(port: number): void {
+    this.checkId(port, "port id");
+    const r = this.core.x.port_unbind(port);
+    if (r === -2) throw new IfpxError("ENOENT", `port ${port} is not bound`);
+    this.core.check(r, `cannot unbind port ${port}`);
+  }
+
+  /** rte_ifpx_proxy_get: the proxy of a port, or undefined. */
+  proxyOf(port: number): number | undefined {
+    this.checkId(port, "port id");
+    const r = this.core.x.proxy_of_port(port);
+    return r < 0 ? undefined : r;
+  }
+
+  /** rte_ifpx_port_get: fills `out` with up to out.length port ids and returns the TOTAL count. */
+  portsOf(proxy: number, out?: Uint16Array | number[]): number {
+    this.checkId(proxy, "proxy id");
+    if (!this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${proxy} is not a proxy`);
+    const total = this.core.x.ports_of_proxy(proxy, 0, 0);
+    this.core.check(total, `ports of ${proxy}`);
+    if (out && out.length && total) {
+      const scratch = this.core.x.scratch_ptr ? this.core.x.scratch_ptr() >>> 0 : this.core.stagedPtr;
+      const n = Math.min(total, out.length, 32768);
+      this.core.x.ports_of_proxy(proxy, scratch, n);
+      const dv = this.core.view;
+      for (let i = 0; i < n; i++) out[i] = dv.getUint16(scratch + 2 * i, true);
+    }
+    return total;
+  }
+
+  /** All ports bound to a proxy (convenience over portsOf). */
+  ports(proxy: number): number[] {
+    const out: number[] = new Array(this.portsOf(proxy)).fill(0);
+    this.portsOf(proxy, out);
+    return out;
+  }
+
+  /** rte_ifpx_is_proxy */
+  isProxy(id: number): boolean {
+    return Number.isInteger(id) && id >= 0 && id <= MAX_PORT_ID && this.proxies.has(id);
+  }
+
+  /** rte_ifpx_info_get: for a proxy, or for a port (its proxy's info). */
+  info(id: number): ProxyInfo {
+    this.checkId(id, "id");
+    let proxy = id;
+    if (!this.proxies.has(id)) {
+      const r = this.core.x.proxy_of_port(id);
+      if (r < 0) throw new IfpxError("EINVAL", `${id} is neither a proxy nor a bound port`);
+      proxy = r;
+    }
+    const p = this.proxies.get(proxy)!;
+    const live = this.coreInfo(proxy);
+    if (live) return live;
+    const q = queryLink(p.ifindex, this.netns);
+    if (!q) throw new IfpxError("ENOENT", `the interface of proxy ${proxy} (ifindex ${p.ifindex}) no longer exists`);
+    return { ifindex: q.ifindex, name: q.name, mtu: q.mtu, mac: q.mac, up: q.up };
+  }
+
+  private coreInfo(proxy: number): ProxyInfo | undefined {
+    const ptr = this.core.x.proxy_info_ptr(proxy) >>> 0;
+    if (!ptr) return undefined;
+    const i = readProxyInfo(this.core.view, ptr);
+    if (!i.known || i.gone) return undefined;
+    return { ifindex: i.ifindex, name: i.name, mtu: i.mtu, mac: i.mac, up: (i.flags & 1) !== 0 };
+  }
+
+  // ---- callbacks ------------------------------------------------------------
+
+  /** rte_ifpx_callbacks_register: one callback per type; a later registration replaces. */
+  registerCallbacks(list: CallbackRegistration[]): void {
+    if (!Array.isArray(list)) throw new IfpxError("EINVAL", "registerCallbacks takes an array of {type, callback}");
+    for (const r of list) {
+      if (!r || !isType(r.type) || typeof r.callback !== "function") {
+        throw new IfpxError("EINVAL", `bad callback registration ${JSON.stringify(r?.type)}: type must be an EventType (0..${EventType.END}) and callback a function`);
+      }
+    }
+    for (const r of list) this.callbacks[r.type] = r.callback;
+  }
+
+  /** rte_ifpx_callbacks_unregister */
+  unregisterCallback(type: number): void {
+    if (!isType(type)) throw new IfpxError("EINVAL", `not an event type: ${type}`);
+    this.callbacks[type] = undefined;
+  }
+
+  /** rte_ifpx_callbacks_unregister_all */
+  unregisterAllCallbacks(): void {
+    this.callbacks.fill(undefined);
+  }
+
+  // ---- queues ---------------------------------------------------------------
+
+  /** rte_ifpx_queue_add: a ring made by createQueue (host/queue.ts) or a DPDK RteRingQueue. */
+  queueAdd(q: AnyQueue): void {
+    this.assertOpen();
+    if (!q || typeof q !== "object") throw new IfpxError("EINVAL", "queueAdd needs a queue");
+    if (isExternal(q)) {
+      if (this.externals.has(q)) throw new IfpxError("EEXIST", "this queue is already added");
+      this.externals.add(q);
+      return;
+    }
+    const r = this.core.x.queues_add(q.ptr);
+    if (r === -17) throw new IfpxError("EEXIST", "this queue is already added");
+    this.core.check(r, "cannot add queue");
+    this.rings.add(q);
+  }
+
+  /** rte_ifpx_queue_remove: the consumer then reads END. */
+  queueRemove(q: AnyQueue): void {
+    if (q && isExternal(q)) {
+      if (!this.externals.delete(q)) throw new IfpxError("ENOENT", "this queue was not added");
+      return;
+    }
+    if (!q || !this.rings.has(q as RingQueue)) throw new IfpxError("ENOENT", "this queue was not added");
+    this.core.check(this.core.x.queues_remove((q as RingQueue).ptr), "cannot remove queue");
+    this.rings.delete(q as RingQueue);
+  }
+
+  /** A shared-memory ring in the core's memory, ready for queueAdd; `queue.handle` goes to a worker. */
+  createQueue(opts: QueueOptions = {}): Queue {
+    this.assertOpen();
+    try {
+      return new Queue(this.coreHandle, opts);
+    } catch (e) {
+      if (e instanceof RangeError) throw new IfpxError("EINVAL", e.message);
+      throw e;
+    }
+  }
+
+  /** The core instance's share, for creating rings (host/queue.ts) in the same memory. */
+  get coreHandle(): { share: Core["share"]; exports: any } {
+    return { share: this.core.share, exports: this.core.x };
+  }
+
+  // ---- listening ------------------------------------------------------------
+
+  /**
+   * rte_ifpx_listen: subscribe, then dump links, addresses, routes and
+   * neighbours, deliver the initial state and CFG_DONE. Resolves after
+   * CFG_DONE was delivered. EBUSY when already listening.
+   */
+  listen(): Promise<void> {
+    this.assertOpen();
+    if (this.sock) return Promise.reject(new IfpxError("EBUSY", "already listening: call close() first"));
+    // Subscribing before the first dump request means nothing that changes
+    // during the dump is missed: it arrives as a notification after it.
+    this.sock = new NetlinkSocket({ groups: ALL_GROUPS, rcvbuf: this.opts.rcvbuf ?? DEFAULT_RCVBUF, netns: this.netns });
+    this.poll = koffi.node.poll(this.sock.fd, { readable: true }, () => this.onReadable());
+    return new Promise<void>((resolve, reject) => {
+      this.listenWaiter = { resolve, reject };
+      this.startSync("initial");
+    });
+  }
+
+  /** rte_ifpx_close: stop listening, remove queues (consumers get END), clear callbacks and bindings. Proxies stay. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.stopListening();
+    for (const q of this.rings) { this.core.x.queues_remove(q.ptr); }
+    this.rings.clear();
+    this.externals.clear();
+    this.unregisterAllCallbacks();
+    for (const id of this.proxies.keys()) {
+      const out = this.ports(id);
+      for (const port of out) this.core.x.port_unbind(port);
+    }
+    if (this.listenWaiter) { this.listenWaiter.reject(new IfpxError("ECLOSED", "closed before the initial configuration was complete")); this.listenWaiter = undefined; }
+  }
+
+  /** close(), then destroy every proxy this instance created. The instance can no longer be used. */
+  async dispose(): Promise<void> {
+    await this.close();
+    for (const id of [...this.proxies.keys()]) this.destroyProxy(id);
+    this.closed = true;
+  }
+
+  private stopListening(): void {
+    if (this.poll) { this.poll.stop(); this.poll.close(); this.poll = undefined; }
+    if (this.sock) { this.sock.close(); this.sock = undefined; }
+    this.sync = undefined;
+    this.ready = false;
+  }
+
+  /** rte_ifpx_events_available: bit (1 << type) for every type this platform reports. */
+  eventsAvailable(): number {
+    return (1 << (EventType.END + 1)) - 1;
+  }
+
+  /** Counters of the listener and of the core. */
+  stats(): IfpxStats {
+    return { ...this.counters, core: readCoreStats(this.core) };
+  }
+
+  /** Number of mirrored entries: kind "addr" | "route" | "neigh", for one proxy or all. */
+  mirrorCount(kind: "addr" | "route" | "neigh", proxy?: number): number {
+    const k = kind === "addr" ? 2 : kind === "route" ? 4 : kind === "neigh" ? 8 : 0;
+    if (!k) throw new IfpxError("EINVAL", `unknown kind ${kind}`);
+    if (proxy !== undefined && !this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${proxy} is not a proxy`);
+    return this.core.x.mirror_count(k, proxy ?? -1) >>> 0;
+  }
+
+  // ---- receive loop ---------------------------------------------------------
+
+  private onReadable(): void {
+    try {
+      this.drain();
+    } catch (e) {
+      this.report(e);
+    }
+  }
+
+  private drain(): void {
+    const core = this.core;
+    for (let round = 0; round < MAX_ROUNDS_PER_WAKEUP && this.sock; round++) {
+      let off = 0;
+      while (core.rxCap - off >= RECV_SLACK && this.sock) {
+        const r = this.sock.recv(core.bytes, core.rxPtr + off, core.rxCap - off);
+        if (r.spoofed) { this.counters.spoofed++; continue; }
+        if (r.errno) {
+          if (r.errno === libc.EINTR) continue;
+          if (r.errno === libc.ENOBUFS) { this.overrun(); continue; }
+          throw new IfpxError("EIO", "netlink receive failed", r.errno);
+        }
+        if (r.truncated) { this.overrun(); continue; }
+        if (r.bytes === 0) break;
+        this.counters.datagrams++;
+        off += (r.bytes + 3) & ~3;
+      }
+      if (off === 0) break;
+      this.processRx(off);
+    }
+    if (this.pendingResync && !this.sync && this.sock) this.startSync("resync");
+  }
+
+  private processRx(len: number): void {
+    const x = this.core.x;
+    let p = 0;
+    while (p < len && this.sock) {
+      const n = x.process(p, len) >>> 0;
+      const st = this.core.status();
+      if (n) this.deliver(this.core.stagedPtr, n);
+      const sync = this.sync;
+      if (sync && (st.flags & ST_DUMP_INTR)) sync.restart = true;
+      if (sync && (st.flags & (ST_DONE | ST_ERROR)) && st.seq === sync.seq) this.dumpFinished(st.flags, st.error);
+      if (st.nextOff <= p) break; // the core could not advance: never spin
+      p = st.nextOff;
+    }
+  }
+
+  /** ENOBUFS: the kernel dropped notifications; netlink(7) says resynchronise. */
+  private overrun(): void {
+    this.counters.overruns++;
+    if (this.sync) this.sync.restart = true;
+    else this.pendingResync = true;
+  }
+
+  private requestResync(): void {
+    if (this.sync) this.sync.restart = true;
+    else if (this.sock) this.whenIdle(() => { if (!this.sync && this.sock) this.startSync("resync"); });
+  }
+
+  private startSync(reason: SyncState["reason"]): void {
+    this.pendingResync = false;
+    if (reason === "resync") this.counters.resyncs++;
+    this.sync = { reason, step: 0, seq: 0, restart: false };
+    // Dumps on one socket, one at a time: a second dump while one is running
+    // fails with EBUSY. Notifications keep arriving between dump chunks; the
+    // core marks everything it sees during the sync, so nothing a
+    // notification added is swept at the end.
+    this.core.x.sync_begin(KIND_ALL, reason === "initial" ? 1 : 8);
+    this.sendDump();
+  }
+
+  private sendDump(): void {
+    const sync = this.sync!;
+    sync.seq = this.seq = (this.seq + 1) >>> 0 || 1;
+    this.sock!.sendDump(DUMPS[sync.step], sync.seq);
+  }
+
+  private dumpFinished(flags: number, error: number): void {
+    const sync = this.sync!;
+    if (flags & ST_ERROR) {
+      if (-error === EBUSY || -error === libc.EINTR) {
+        this.counters.dumpRetries++;
+        setTimeout(() => { if (this.sync === sync && this.sock) this.sendDump(); }, 10);
+        return;
+      }
+      this.report(new IfpxError("EIO", `netlink dump ${DUMPS[sync.step]} failed`, -error));
+    }
+    if (sync.restart) {
+      // Interrupted (NLM_F_DUMP_INTR) or notifications lost meanwhile: begin again.
+      this.counters.dumpRetries++;
+      sync.restart = false;
+      sync.step = 0;
+      this.core.x.sync_begin(KIND_ALL, sync.reason === "initial" ? 1 : 8);
+      this.sendDump();
+      return;
+    }
+    if (++sync.step < DUMPS.length) { this.sendDump(); return; }
+    this.finishSync();
+  }
+
+  private finishSync(): void {
+    const x = this.core.x;
+    const sync = this.sync!;
+    for (let n = x.sync_end_step() >>> 0; n; n = x.sync_end_step() >>> 0) this.deliver(this.core.stagedPtr, n);
+    this.sync = undefined;
+    if (sync.reason === "initial") {
+      this.stageAndDeliver(EventType.CFG_DONE, 0xffff);
+      this.ready = true;
+      const w = this.listenWaiter;
+      this.listenWaiter = undefined;
+      w?.resolve();
+    } else {
+      const s = readCoreStats(this.core);
+      this.stageAndDeliver(EventType.RESYNC_DONE, 0xffff, s.sync_added ?? 0, s.sync_removed ?? 0, s.sync_changed ?? 0, 1);
+    }
+    if (this.pendingResync) this.startSync("resync");
+  }
+
+  private stageAndDeliver(type: number, port: number, a = 0, b = 0, c = 0, d = 0): void {
+    const n = this.core.x.stage_marker(type, port, a, b, c, d) >>> 0;
+    if (n) this.deliver(this.core.stagedPtr, n);
+  }
+
+  /** Late binding: the port gets its proxy's full state from the mirror, then PORT_DONE. */
+  private replay(proxy: number, port: number): void {
+    if (!this.sock || this.core.x.proxy_of_port(port) !== proxy) return;
+    const x = this.core.x;
+    x.replay_begin(proxy, port);
+    for (let n = x.replay_step() >>> 0; n; n = x.replay_step() >>> 0) this.deliver(this.core.stagedPtr, n);
+    this.stageAndDeliver(EventType.PORT_DONE, port);
+  }
+
+  /** Run now, or after the current dispatch when called from inside a callback (the staging area is in use). */
+  private whenIdle(fn: () => void): void {
+    if (this.dispatching) this.deferred.push(fn);
+    else fn();
+  }
+
+  // ---- delivery -------------------------------------------------------------
+
+  private deliver(ptr: number, n: number): void {
+    this.dispatching++;
+    try {
+      const dv = this.core.view;
+      let run = -1;
+      for (let i = 0; i < n; i++) {
+        const rec = ptr + i * RECORD_SIZE;
+        const cb = this.callbacks[dv.getUint16(rec, true)];
+        if (!cb) { if (run < 0) run = i; continue; }
+        if (run >= 0) { this.publish(ptr + run * RECORD_SIZE, i - run); run = -1; }
+        let consumed = false;
+        try {
+          consumed = !!cb(decodeEvent(dv, rec));
+        } catch (e) {
+          this.counters.callbackErrors++;
+          this.report(e);
+        }
+        if (!consumed) this.publish(rec, 1);
+        if (this.closed) return;
+      }
+      if (run >= 0) this.publish(ptr + run * RECORD_SIZE, n - run);
+      this.counters.delivered += n;
+    } finally {
+      this.dispatching--;
+    }
+    if (!this.dispatching) {
+      while (this.deferred.length) this.deferred.shift()!();
+    }
+  }
+
+  private publish(ptr: number, n: number): void {
+    if (this.rings.size) this.core.x.queues_publish(ptr, n);
+    if (this.externals.size) {
+      const view = this.core.bytes.subarray(ptr, ptr + n * RECORD_SIZE);
+      for (const q of this.externals) q.publish(view, n);
+    }
+  }
+
+  // ---- helpers --------------------------------------------------------------
+
+  private report(e: unknown): void {
+    if (this.opts.onError) this.opts.onError(e);
+    else console.error("ifpx:", e);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new IfpxError("ECLOSED", "this Ifpx instance was disposed");
+  }
+
+  private checkId(id: number, what: string): void {
+    if (!Number.isInteger(id) || id < 0 || id > MAX_PORT_ID) throw new IfpxError("EINVAL", `invalid ${what} ${id}: an integer 0..${MAX_PORT_ID}`);
+  }
+}
+
+function isType(t: unknown): t is number {
+  return Number.isInteger(t) && (t as number) >= 0 && (t as number) <= EventType.END;
+}
+
+function isExternal(q: AnyQueue): q is ExternalQueue {
+  return typeof (q as ExternalQueue).publish === "function";
+}
+
+/** Proxy info block of the core (assembly/proxies.ts). */
+export function readProxyInfo(dv: DataView, p: number) {
+  const mac: string[] = [];
+  for (let i = 0; i < 6; i++) mac.push(dv.getUint8(p + PI.mac + i).toString(16).padStart(2, "0"));
+  let name = "";
+  for (let i = 0; i < 16; i++) { const c = dv.getUint8(p + PI.name + i); if (!c) break; name += String.fromCharCode(c); }
+  return {
+    ifindex: dv.getInt32(p + PI.ifindex, true),
+    mtu: dv.getUint32(p + PI.mtu, true),
+    mac: mac.join(":"),
+    flags: dv.getUint32(p + PI.flags, true),
+    operstate: dv.getUint8(p + PI.operstate),
+    known: dv.getUint8(p + PI.known) !== 0,
+    gone: dv.getUint8(p + PI.gone) !== 0,
+    name,
+  };
+}
+const PI = { ifindex: 0, mtu: 4, mac: 8, flags: 16, operstate: 20, known: 21, gone: 22, name: 24 };
+
+function readCoreStats(core: Core): Record<string, number> {
+  const names: string[] = core.x.STATS_NAMES ?? [];
+  const out: Record<string, number> = {};
+  const dv = core.view;
+  names.forEach((n, i) => { out[n] = dv.getUint32(core.statsPtr + 4 * i, true); });
+  return out;
+}

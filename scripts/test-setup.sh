@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# What the tests need on a fresh Debian machine besides npm packages: iproute2,
+# DPDK 22.11 (libdpdk-dev, for the native shim and the C primary example),
+# hugepages for the DPDK multi-process test, and the native shim itself.
+# Idempotent; runs as `pretest`. Needs root (the tests need it anyway).
+set -eu
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" -ne 0 ]; then echo "test-setup: not root: skipping system set-up"; exit 0; fi
+need=""
+command -v ip >/dev/null || need="$need iproute2"
+command -v pkg-config >/dev/null || need="$need pkg-config"
+pkg-config --exists libdpdk 2>/dev/null || need="$need libdpdk-dev dpdk"
+command -v cc >/dev/null || need="$need gcc libc6-dev"
+if [ -n "$need" ]; then
+  echo "test-setup: installing$need"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq $need >/dev/null
+fi
+# Hugepages: the DPDK secondary-process test needs file-backed hugepage memory.
+if [ -w /proc/sys/vm/nr_hugepages ] && [ "$(cat /proc/sys/vm/nr_hugepages)" -lt 256 ]; then
+  echo 256 > /proc/sys/vm/nr_hugepages || true
+fi
+mkdir -p /dev/hugepages
+mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages || true
+[ -e /dev/net/tun ] || { mkdir -p /dev/net; mknod /dev/net/tun c 10 200; }
+bash native/build.sh
