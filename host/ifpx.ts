@@ -384,6 +384,18 @@ export class Ifpx {
     this.ready = false;
   }
 
+  /**
+   * Stop reading the netlink socket (backpressure). The kernel keeps queueing
+   * up to the receive buffer; if it overflows, resume() resynchronises.
+   */
+  pause(): void {
+    this.poll?.stop();
+  }
+
+  resume(): void {
+    if (this.poll) this.poll.start({ readable: true }, () => this.onReadable());
+  }
+
   /** rte_ifpx_events_available: bit (1 << type) for every type this platform reports. */
   eventsAvailable(): number {
     return (1 << (EventType.END + 1)) - 1;

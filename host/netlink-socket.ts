@@ -102,6 +102,12 @@ export class NetlinkSocket {
     if (r !== len) throw new IfpxError("EIO", `netlink dump request failed`, libc.errno());
   }
 
+  /** Send a request (already encoded) to the kernel. */
+  send(msg: Uint8Array): void {
+    const r = Number(libc.sendto(this.fd, msg, msg.length, 0, this.kernel, 12));
+    if (r !== msg.length) throw new IfpxError("EIO", "netlink send failed", libc.errno());
+  }
+
   /**
    * Receive one datagram into buf[off..off+max) without blocking. Datagrams
    * whose sender is not the kernel (nl_pid != 0) are discarded: any local

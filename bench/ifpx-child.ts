@@ -1,0 +1,96 @@
+// ifpx side of `npm run bench` (see the RUNNER INTERFACE in bench/run.ts). Run
+// inside the bench namespace; prints one JSON line last.
+//   dump    PROXY FAMILY [callbacks|mirror]   listen() until CFG_DONE; routes of FAMILY via PROXY
+//   drain   PROXY RCVBUF COUNT IDLE_MS        subscribe, "ready", wait for stdin, then drain
+//   latency PROXY COUNT PREFIXHI              send RTM_NEWROUTE/DELROUTE, time to the callback
+import { Ifpx, EventType, type IfpxEvent } from "../host/index.js";
+import { NetlinkSocket } from "../host/netlink-socket.js";
+import { resolveInterface } from "../host/tap.js";
+
+const [mode, proxyName, ...rest] = process.argv.slice(2);
+const now = () => Number(process.hrtime.bigint()) / 1e9;
+
+async function dump(family: number, how: string) {
+  const ifpx = new Ifpx({ onError: (e) => { throw e; } });
+  const p = ifpx.adoptProxy(proxyName);
+  ifpx.bind(0, p);
+  let routes = 0;
+  const add = family === 4 ? EventType.ROUTE_ADD : EventType.ROUTE6_ADD;
+  if (how === "callbacks") ifpx.registerCallbacks([{ type: add, callback: (_e: IfpxEvent) => { routes++; return true; } }]);
+  const t0 = now();
+  await ifpx.listen();
+  const seconds = now() - t0;
+  if (how !== "callbacks") routes = ifpx.mirrorCount("route", p);
+  console.log(JSON.stringify({ routes, seconds, how, stats: ifpx.stats() }));
+  await ifpx.close();
+  process.exit(0);
+}
+
+async function drain(rcvbuf: number, count: number, idleMs: number) {
+  const ifpx = new Ifpx({ rcvbuf, onError: (e) => { throw e; } });
+  const p = ifpx.adoptProxy(proxyName);
+  ifpx.bind(0, p);
+  let events = 0, t0 = 0, last = 0;
+  ifpx.registerCallbacks([EventType.ROUTE_ADD, EventType.ROUTE_DEL].map((type) => ({ type, callback: () => { events++; last = now(); return true; } })));
+  await ifpx.listen();
+  ifpx.pause();
+  console.log("ready");
+  process.stdin.once("data", () => {
+    t0 = now();
+    last = t0;
+    ifpx.resume();
+    const timer = setInterval(() => {
+      if (events >= count || now() - last > idleMs / 1000) {
+        clearInterval(timer);
+        const seconds = last - t0;
+        console.log(JSON.stringify({ events, seconds, eventsPerSec: events / seconds, stats: ifpx.stats() }));
+        process.exit(0);
+      }
+    }, 5);
+  });
+}
+
+// RTM_NEWROUTE / RTM_DELROUTE for hi.(i>>8).(i&255).0/24 dev ifindex, main table
+function routeMsg(type: number, flags: number, seq: number, dst: number, ifindex: number): Uint8Array {
+  const b = new Uint8Array(16 + 12 + 8 + 8);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, b.length, true); v.setUint16(4, type, true); v.setUint16(6, flags, true); v.setUint32(8, seq, true);
+  b[16] = 2; b[17] = 24; b[20] = 254; b[21] = 4 /* RTPROT_STATIC */; b[22] = 0 /* universe */; b[23] = 1 /* unicast */;
+  v.setUint16(28, 8, true); v.setUint16(30, 1 /* RTA_DST */, true); v.setUint32(32, dst, false);
+  v.setUint16(36, 8, true); v.setUint16(38, 4 /* RTA_OIF */, true); v.setUint32(40, ifindex, true);
+  return b;
+}
+
+async function latency(count: number, hi: number) {
+  const ifpx = new Ifpx({ onError: (e) => { throw e; } });
+  const { ifindex } = resolveInterface(proxyName, undefined);
+  const p = ifpx.adoptProxy(proxyName);
+  ifpx.bind(0, p);
+  const writer = new NetlinkSocket({});
+  let pending: { dst: number; t: bigint; resolve: () => void } | undefined;
+  const samples: number[] = [];
+  ifpx.registerCallbacks([EventType.ROUTE_ADD, EventType.ROUTE_DEL].map((type) => ({ type, callback: (e: IfpxEvent) => {
+    if (pending && (e as any).ipNum === pending.dst) { samples.push(Number(process.hrtime.bigint() - pending.t) / 1000); const r = pending.resolve; pending = undefined; r(); }
+    return true;
+  } })));
+  await ifpx.listen();
+  let lost = 0;
+  for (let i = 0; i < count; i++) {
+    const dst = ((hi << 24) | ((i >> 8) << 16) | ((i & 255) << 8)) >>> 0;
+    for (const [type, flags] of [[24, 0x1 | 0x400 | 0x200], [25, 0x1]] as const) {
+      const done = new Promise<void>((resolve) => { pending = { dst, t: process.hrtime.bigint(), resolve }; });
+      writer.send(routeMsg(type, flags, i * 2 + 1, dst, ifindex));
+      const ok = await Promise.race([done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000))]);
+      if (!ok) { lost++; pending = undefined; }
+    }
+  }
+  samples.sort((a, b) => a - b);
+  const q = (f: number) => samples[Math.min(samples.length - 1, Math.floor(f * samples.length))];
+  console.log(JSON.stringify({ samples: samples.length, p50Us: q(0.5), p99Us: q(0.99), lost }));
+  process.exit(0);
+}
+
+if (mode === "dump") await dump(Number(rest[0]), rest[1] ?? "mirror");
+else if (mode === "drain") await drain(Number(rest[0]), Number(rest[1]), Number(rest[2]));
+else if (mode === "latency") await latency(Number(rest[0]), Number(rest[1]));
+else { console.error("usage: ifpx-child dump|drain|latency ..."); process.exit(2); }
