@@ -1,0 +1,139 @@
+// Ring throughput between worker threads: the AssemblyScript rings (SPSC and
+// MPMC, bursts of 1 and 32) next to a plain-JS SharedArrayBuffer ring with the
+// same algorithm, measured in the same run. Every run verifies that each
+// record arrived exactly once and in order (per producer).
+//
+//   node --import tsx bench/ring.ts [--total N] [--slots N]
+//
+// `runRingBench()` returns the rows for the main bench (bench/run.ts);
+// `runRingCase()` runs one configuration (also used by tests/unit).
+import { Worker } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
+import { createCore } from "../host/wasm.js";
+
+export type RingImpl = "as" | "js";
+export interface RingCase {
+  impl: RingImpl;
+  mode: "spsc" | "mpmc";
+  burst: number;
+  total: number;        // records per producer
+  producers?: number;   // default 1
+  consumers?: number;   // default 1
+  slots?: number;       // default 1024
+  workerUrl?: URL;
+}
+export interface RingResult {
+  impl: RingImpl; mode: "spsc" | "mpmc"; burst: number; producers: number; consumers: number; slots: number;
+  records: number; seconds: number; mrps: number;
+  received: number; lost: number; dups: number; orderErrors: number; bad: number; ok: boolean;
+}
+export interface RingBenchRow {
+  mode: "spsc" | "mpmc"; burst: number; asMrps: number; jsMrps: number; ratio: number; ok: boolean;
+  records: number;
+}
+
+const DEFAULT_WORKER = new URL("./workers/ring-worker.mjs", import.meta.url);
+let core: ReturnType<typeof createCore> | undefined;
+function getCore() { return (core ??= createCore()); }
+
+export async function runRingCase(c: RingCase): Promise<RingResult> {
+  const producers = c.producers ?? 1, consumers = c.consumers ?? 1, slots = c.slots ?? 1024;
+  const flags = c.mode === "spsc" ? 3 : 0;
+  if (c.mode === "spsc" && (producers > 1 || consumers > 1)) throw new RangeError("spsc: one producer, one consumer");
+  const ctlSab = new SharedArrayBuffer(64);
+  const ctl = new Int32Array(ctlSab);
+  const base: any = { spinFull: Number(process.env.SPIN_FULL ?? 64), spinEmpty: Number(process.env.SPIN_EMPTY ?? 128), impl: c.impl, burst: c.burst, total: c.total, producers, consumers, ctl: ctlSab, flags };
+  const k = getCore();
+  if (c.impl === "as") {
+    base.module = k.share.module;
+    base.memory = k.share.memory;
+    base.ring = k.exports.ring_alloc(slots, flags) >>> 0;
+    if (!base.ring) throw new Error("ring_alloc failed");
+  } else {
+    base.sab = new SharedArrayBuffer(384 + slots * 64);
+    new Int32Array(base.sab)[2] = slots;
+  }
+  const url = c.workerUrl ?? DEFAULT_WORKER;
+  const workers: Worker[] = [];
+  const results: any[] = [];
+  const done: Promise<void>[] = [];
+  const spawn = (data: any) => {
+    if (c.impl === "as") data.buf = k.exports.ring_buf_alloc(c.burst * 64) >>> 0;
+    const w = new Worker(fileURLToPath(url), { workerData: data });
+    workers.push(w);
+    done.push(new Promise((res, rej) => {
+      w.on("message", (m) => results.push(m));
+      w.on("error", rej);
+      w.on("exit", (code) => (code === 0 ? res() : rej(new Error(`worker exit ${code}`))));
+    }));
+  };
+  for (let i = 0; i < consumers; i++) spawn({ ...base, role: "consumer" });
+  for (let i = 0; i < producers; i++) spawn({ ...base, role: "producer", pid: i });
+  const n = producers + consumers;
+  while (Atomics.load(ctl, 0) < n) await new Promise((r) => setTimeout(r, 2));
+  const t0 = performance.timeOrigin + performance.now();
+  Atomics.store(ctl, 1, 1);
+  Atomics.notify(ctl, 1);
+  await Promise.all(done);
+  const cons = results.filter((m) => m.role === "consumer");
+  if (process.env.RING_DEBUG) console.log(results.map(({ maps, counts, ...m }) => m));
+  const end = Math.max(...cons.map((m) => m.end));
+  const seconds = (end - t0) / 1000;
+  const records = producers * c.total;
+  let received = 0, dups = 0, orderErrors = 0, bad = 0;
+  for (const m of cons) {
+    received += m.counts.reduce((a: number, b: number) => a + b, 0);
+    dups += m.dups; orderErrors += m.orderErrors; bad += m.bad;
+  }
+  let lost = 0;
+  if (consumers > 1) {
+    for (let p = 0; p < producers; p++) {
+      const maps: Uint8Array[] = cons.map((m) => m.maps[p]);
+      for (let s = 0; s < c.total; s++) {
+        let sum = 0;
+        for (const mp of maps) sum += mp[s];
+        if (sum === 0) lost++; else if (sum > 1) dups += sum - 1;
+      }
+    }
+  } else {
+    lost = records - received;
+  }
+  const ok = lost === 0 && dups === 0 && orderErrors === 0 && bad === 0 && received === records;
+  return {
+    impl: c.impl, mode: c.mode, burst: c.burst, producers, consumers, slots,
+    records, seconds, mrps: records / seconds / 1e6, received, lost, dups, orderErrors, bad, ok,
+  };
+}
+
+/** AS vs plain-JS ring, SPSC and MPMC (one producer, one consumer), bursts 1 and 32. */
+export async function runRingBench(opts: { total?: number; slots?: number; log?: boolean } = {}): Promise<RingBenchRow[]> {
+  const total = opts.total ?? 10_000_000;
+  const rows: RingBenchRow[] = [];
+  for (const mode of ["spsc", "mpmc"] as const) {
+    for (const burst of [1, 32]) {
+      const a = await runRingCase({ impl: "as", mode, burst, total, slots: opts.slots });
+      const j = await runRingCase({ impl: "js", mode, burst, total, slots: opts.slots });
+      const row = {
+        mode, burst, records: total, asMrps: a.mrps, jsMrps: j.mrps, ratio: a.mrps / j.mrps, ok: a.ok && j.ok,
+      };
+      if (opts.log) {
+        console.log(`${mode.padEnd(5)} burst ${String(burst).padStart(2)}  AS ${a.mrps.toFixed(1).padStart(6)} M/s` +
+          `  JS ${j.mrps.toFixed(1).padStart(6)} M/s  x${row.ratio.toFixed(2)}  ${row.ok ? "ok: none lost/duplicated" : "FAILED " + JSON.stringify({ a, j })}`);
+      }
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? Number(process.argv[i + 1]) : undefined;
+  };
+  const total = arg("--total") ?? 10_000_000;
+  const slots = arg("--slots") ?? 1024;
+  console.log(`ring throughput, 2 workers (1 producer, 1 consumer), ${total} records of 64 B, ${slots} slots`);
+  const rows = await runRingBench({ total, slots, log: true });
+  if (!rows.every((r) => r.ok)) process.exitCode = 1;
+}

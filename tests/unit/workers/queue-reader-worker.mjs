@@ -1,0 +1,25 @@
+// A consumer thread using the TypeScript QueueReader (tsx registered here:
+// TS worker entries do not load under tsx on Node 20). It blocks in wait()
+// until END and reports the record types it read.
+import { workerData, parentPort } from "node:worker_threads";
+import { register } from "tsx/esm/api";
+
+register();
+const { QueueReader } = await import("../../../host/queue-reader.ts");
+const rd = QueueReader.attach(workerData.handle);
+parentPort.postMessage({ attached: true });
+const types = [];
+const seqs = [];
+let waits = 0, timeouts = 0;
+const t0 = performance.now();
+while (!rd.ended) {
+  const n = rd.dequeue();
+  if (n === 0) {
+    waits++;
+    if (!rd.wait(workerData.timeoutMs ?? 10000)) timeouts++;
+    continue;
+  }
+  for (let i = 0; i < n; i++) { types.push(rd.typeAt(i)); seqs.push(rd.event(i).seq); }
+}
+rd.close();
+parentPort.postMessage({ types, seqs, waits, timeouts, ms: performance.now() - t0 });
