@@ -112,8 +112,15 @@ function cellFromRuns(runner: string, runs: Measured[], pick: (m: Measured) => P
     routes: med("routes"), events: med("events"), eventsPerSec: med("eventsPerSec"), p50Us: med("p50Us"), p99Us: med("p99Us"),
     runs: parts,
   };
-  if (!ok) c.note = runs.map((m) => (m.code === 0 ? "" : `exit ${m.code ?? m.signal}: ${m.stderr.trim().split("\n").slice(-3).join(" ")}`)).filter(Boolean).join("; ");
+  if (!ok) c.note = runs.map((m) => (m.code === 0 ? "" : `exit ${m.code ?? m.signal}: ${errSummary(m.stderr)}`)).filter(Boolean).join("; ");
   return c;
+}
+
+/** the informative lines of a child's stderr (the error, not Node's version banner) */
+function errSummary(stderr: string): string {
+  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l && !/^Node\.js v|^Command (exited|terminated)|^\^+$/.test(l));
+  const i = lines.findIndex((l) => /error|what\(\)|abort/i.test(l));
+  return (i >= 0 ? lines.slice(i, i + 2) : lines.slice(-2)).join(" ").slice(0, 300);
 }
 
 async function repeat(n: number, f: () => Promise<Measured>): Promise<Measured[]> {
@@ -131,7 +138,8 @@ function dumpCellText(c: Cell | undefined): string {
 }
 function ratio(a?: number, b?: number): string {
   if (a == null || b == null || !b) return "-";
-  return `${(a / b).toFixed(2)}x`;
+  const r = a / b;
+  return `${r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}x`;
 }
 
 // ---------------------------------------------------------------- dump
