@@ -1,2 +1,191 @@
-// netlink core exports (filled by the core work)
+// The netlink core's exports (main instance only). Ids are u16 values in one
+// space (ports and proxies); errors are negative errno values. Every export is
+// safe to call with any argument (out-of-range ids give -EINVAL, never a
+// trap), and does nothing useful before core_init().
+//
+// Blocks handed out by pointer (layouts documented where they are defined):
+//   status_ptr()        state.ts   "status block"  (32 B)
+//   stats_ptr()         state.ts   "stats block"   (u32 counters, 128 B)
+//   proxy_info_ptr(id)  proxies.ts "proxy table"   (first 40 B)
+//   staged_ptr()        staging.ts (64 B records, native/include/ifpx_event.h)
+//
+// Each call that stages (process, sync_end_step, replay_step, stage_marker)
+// first resets the staging area: its return value is the number of records at
+// staged_ptr(), which the host must re-read after each call (it may move when
+// one message alone needs more room than the area has).
+import { S, O_RX, O_RX_CAP, O_STATUS, O_STATS, SS_SEQ, stat_get } from "./state";
+import { core_init_impl, refresh_counts } from "./core_state";
+import { process_impl } from "./process";
+import { stage_reset, nstaged, staged_base, tmpl_begin, emit_one } from "./staging";
+import * as P from "./proxies";
+import { K_ADDR, K_R4, K_R6, K_NEIGH, KINDS, t_cap, t_at, t_count } from "./table";
+import { m_delete, e_slot } from "./mirror";
+import { sync_begin_impl, sync_end_step_impl } from "./sync";
+import { replay_begin_impl, replay_step_impl } from "./replay";
+import { JOB_NONE } from "./jobs";
+import { O_JOB } from "./state";
+
 export function core_version(): u32 { return 1; }
+
+export function core_init(): void { core_init_impl(); }
+
+export function rx_ptr(): usize { return S ? load<usize>(S + O_RX) : 0; }
+export function rx_cap(): u32 { return S ? load<u32>(S + O_RX_CAP) : 0; }
+export function status_ptr(): usize { return S ? S + O_STATUS : 0; }
+export function stats_ptr(): usize { return S ? S + O_STATS : 0; }
+export function staged_ptr(): usize { return S ? staged_base() : 0; }
+/** the last observation sequence number handed out */
+export function seq_last(): u32 { return S ? stat_get(SS_SEQ) : 0; }
+
+/**
+ * Parse rx[off..len). Returns records staged. Stops early, at a message
+ * boundary, when staging runs short: status.next_off says where to resume
+ * (== len when everything was consumed).
+ */
+export function process(off: u32, len: u32): u32 {
+  if (!S) return 0;
+  return process_impl(off, len);
+}
+
+// ---- proxies and bindings ----
+
+export function proxy_add(id: u32, ifindex: i32): i32 {
+  if (!S) return P.EINVAL;
+  return P.proxy_add_impl(id, ifindex);
+}
+
+/** forget a proxy: its bindings and mirror entries go, no records are staged */
+export function proxy_remove(id: u32): i32 {
+  if (!S) return P.EINVAL;
+  const s = P.slot_of_id(<i32>id);
+  if (s < 0) return P.EINVAL;
+  const slot = <u32>s;
+  if (load<u32>(S + O_JOB) != JOB_NONE && load<u32>(S + O_JOB + 4) == slot) store<u32>(S + O_JOB, JOB_NONE);
+  for (let k: u32 = 0; k < KINDS; k++) {
+    let i: u32 = 0;
+    while (i < t_cap(k)) {
+      const e = t_at(k, i);
+      if (load<u8>(e) && e_slot(e) == slot) { m_delete(k, e); continue; }
+      i++;
+    }
+  }
+  P.unbind_all(slot);
+  P.proxy_free(slot);
+  refresh_counts();
+  return 0;
+}
+
+export function proxy_set_ifindex(id: u32, ifindex: i32): i32 {
+  if (!S) return P.EINVAL;
+  const s = P.slot_of_id(<i32>id);
+  if (s < 0) return P.EINVAL;
+  return P.proxy_set_ifindex_impl(<u32>s, ifindex);
+}
+
+export function proxy_info_ptr(id: u32): usize {
+  if (!S) return 0;
+  const s = P.slot_of_id(<i32>id);
+  return s < 0 ? 0 : P.pslot(<u32>s);
+}
+
+export function is_proxy(id: u32): i32 {
+  if (!S) return 0;
+  return P.slot_of_id(<i32>id) >= 0 ? 1 : 0;
+}
+
+export function port_bind(port: u32, proxy: u32): i32 {
+  if (!S) return P.EINVAL;
+  return P.port_bind_impl(port, proxy);
+}
+
+export function port_unbind(port: u32): i32 {
+  if (!S) return P.EINVAL;
+  return P.port_unbind_impl(port);
+}
+
+export function proxy_of_port(port: u32): i32 {
+  if (!S) return -1;
+  const s = P.port_slot(port);
+  return s < 0 ? -1 : <i32>load<u16>(P.pslot(<u32>s) + P.P_ID);
+}
+
+/** fill up to max u16 port ids at out; returns the total count (-EINVAL: not a proxy or bad out) */
+export function ports_of_proxy(proxy: u32, out: usize, max: u32): i32 {
+  if (!S) return P.EINVAL;
+  const s = P.slot_of_id(<i32>proxy);
+  if (s < 0) return P.EINVAL;
+  if (max > 0 && (out == 0 || <u64>out + (<u64>max << 1) > (<u64>memory.size() << 16))) return P.EINVAL;
+  let n: u32 = 0;
+  let p = P.first_port(<u32>s);
+  while (p != 0xffff) {
+    if (n < max) store<u16>(out + (<usize>n << 1), <u16>p);
+    n++;
+    p = P.next_port(p);
+  }
+  return <i32>n;
+}
+
+// ---- snapshot / resync, replay, markers ----
+
+export function sync_begin(kinds: u32, flags: u32): void {
+  if (!S) return;
+  sync_begin_impl(kinds, flags);
+}
+
+export function sync_end_step(): u32 {
+  if (!S) return 0;
+  stage_reset();
+  const n = sync_end_step_impl();
+  refresh_counts();
+  return n;
+}
+
+export function replay_begin(proxy: i32, port: i32): void {
+  if (!S) return;
+  replay_begin_impl(proxy, port);
+}
+
+export function replay_step(): u32 {
+  if (!S) return 0;
+  stage_reset();
+  const n = replay_step_impl();
+  refresh_counts();
+  return n;
+}
+
+/**
+ * Stage one marker record (CFG_DONE, RESYNC_DONE, PORT_DONE, REPLAY_DONE, END,
+ * OVERFLOW...): port_id = port (0xFFFF none), proxy_id/ifindex of the port's
+ * proxy when it has one, u32 a..d at offsets 16..28 (RESYNC_DONE: added,
+ * removed, changed, reason; OVERFLOW: lost). Returns the staged count (1).
+ */
+export function stage_marker(type: u32, port: u32, a: u32, b: u32, c: u32, d: u32): u32 {
+  if (!S || type > 0xffff) return 0;
+  stage_reset();
+  const pt = port > 0xffff ? <u32>0xffff : port;
+  const t = tmpl_begin(<u16>type, port < 0xffff ? P.port_slot(pt) : -1, 0, 0);
+  store<u32>(t + 16, a);
+  store<u32>(t + 20, b);
+  store<u32>(t + 24, c);
+  store<u32>(t + 28, d);
+  emit_one(pt);
+  return nstaged();
+}
+
+/** mirror entries of kind 2 (addresses), 4 (route next hops, v4+v6), 8 (neighbours); proxy -1: all */
+export function mirror_count(kind: u32, proxy: i32): u32 {
+  if (!S) return 0;
+  if (proxy < 0) {
+    if (kind == 2) return t_count(K_ADDR);
+    if (kind == 4) return t_count(K_R4) + t_count(K_R6);
+    if (kind == 8) return t_count(K_NEIGH);
+    return 0;
+  }
+  const s = P.slot_of_id(proxy);
+  if (s < 0) return 0;
+  const p = P.pslot(<u32>s);
+  if (kind == 2) return load<u32>(p + P.P_NADDR);
+  if (kind == 4) return load<u32>(p + P.P_NROUTE);
+  if (kind == 8) return load<u32>(p + P.P_NNEIGH);
+  return 0;
+}

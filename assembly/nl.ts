@@ -1,0 +1,71 @@
+// rtnetlink constants (linux/netlink.h, linux/rtnetlink.h, linux/if_addr.h,
+// linux/neighbour.h) and libmnl-like length-checked accessors.
+
+export const NLMSG_HDRLEN: u32 = 16;
+export const NLMSG_NOOP: u16 = 1;
+export const NLMSG_ERROR: u16 = 2;
+export const NLMSG_DONE: u16 = 3;
+export const NLMSG_OVERRUN: u16 = 4;
+
+export const NLM_F_MULTI: u16 = 0x2;
+export const NLM_F_DUMP_INTR: u16 = 0x10;
+export const NLM_F_REPLACE: u16 = 0x100;
+
+export const RTM_NEWLINK: u16 = 16;
+export const RTM_DELLINK: u16 = 17;
+export const RTM_NEWADDR: u16 = 20;
+export const RTM_DELADDR: u16 = 21;
+export const RTM_NEWROUTE: u16 = 24;
+export const RTM_DELROUTE: u16 = 25;
+export const RTM_NEWNEIGH: u16 = 28;
+export const RTM_DELNEIGH: u16 = 29;
+
+export const AF_UNSPEC: u8 = 0;
+export const AF_INET: u8 = 2;
+export const AF_INET6: u8 = 10;
+
+export const IFF_UP: u32 = 0x1;
+export const IFF_LOWER_UP: u32 = 0x10000;
+
+export const IFLA_ADDRESS: u16 = 1;
+export const IFLA_IFNAME: u16 = 3;
+export const IFLA_MTU: u16 = 4;
+export const IFLA_OPERSTATE: u16 = 16;
+
+export const IFA_ADDRESS: u16 = 1;
+export const IFA_LOCAL: u16 = 2;
+export const IFA_FLAGS: u16 = 8;
+
+export const RTA_DST: u16 = 1;
+export const RTA_OIF: u16 = 4;
+export const RTA_GATEWAY: u16 = 5;
+export const RTA_PRIORITY: u16 = 6;
+export const RTA_MULTIPATH: u16 = 9;
+export const RTA_TABLE: u16 = 15;
+export const RTA_VIA: u16 = 18;
+export const RTM_F_CLONED: u32 = 0x200;
+export const RT_TABLE_LOCAL: u32 = 255;
+export const RT_SCOPE_HOST: u8 = 254;
+
+export const NDA_DST: u16 = 1;
+export const NDA_LLADDR: u16 = 2;
+
+// Attribute type without NLA_F_NESTED / NLA_F_NET_BYTEORDER.
+const NLA_TYPE_MASK: u16 = 0x3fff;
+
+@inline export function align4(n: u32): u32 { return (n + 3) & ~3; }
+
+// One attribute walk step (mnl_attr_ok): returns the attribute length when an
+// attribute of at least 4 bytes fits entirely in [a, end), else 0 (the caller
+// then counts the message as malformed). A zero or short rta_len would loop
+// forever or read past the message, so it is rejected here, once.
+@inline export function attr_ok(a: usize, end: usize): u32 {
+  if (a + 4 > end) return 0;
+  const len = <u32>load<u16>(a);
+  if (len < 4 || <usize>len > end - a) return 0;
+  return len;
+}
+@inline export function attr_type(a: usize): u16 { return load<u16>(a + 2) & NLA_TYPE_MASK; }
+@inline export function attr_next(a: usize, len: u32): usize { return a + <usize>align4(len); }
+
+@inline export function bswap32(v: u32): u32 { return bswap<u32>(v); }

@@ -1,0 +1,115 @@
+// RTM_NEWLINK / RTM_DELLINK for proxies.
+import { attr_ok, attr_type, attr_next, AF_UNSPEC, RTM_DELLINK, IFF_UP, IFF_LOWER_UP,
+  IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_OPERSTATE } from "./nl";
+import { stat_inc, SS_FILTERED, SS_OTHER } from "./state";
+import { slot_of_ifindex, pslot, P_IFINDEX, P_MTU, P_MAC, P_FLAGS, P_OPER, P_KNOWN, P_NAME, P_LINKGEN } from "./proxies";
+import { tmpl_begin, emit } from "./staging";
+import * as R from "./record";
+import { live_flags, note_added, note_changed, cur_gen, KB_LINK } from "./sync";
+import { job_start, revive_dead, JOB_PURGE, JOB_DOWN } from "./jobs";
+
+export const LK_LINK: u32 = 1;
+export const LK_MTU: u32 = 2;
+export const LK_MAC: u32 = 4;
+
+/** stage the proxy's current link info: LINK_CHANGE, MTU_CHANGE, MAC_CHANGE (as selected) */
+export function stage_link(slot: u32, which: u32, flags: u8, port: i32): u32 {
+  const p = pslot(slot);
+  let n: u32 = 0;
+  if (which & LK_LINK) {
+    const t = tmpl_begin(R.EV_LINK_CHANGE, <i32>slot, 0, flags);
+    const f = load<u32>(p + P_FLAGS);
+    store<u8>(t + R.R_LINK_UP, (f & IFF_UP) ? 1 : 0);
+    store<u8>(t + R.R_LINK_CARRIER, (f & IFF_LOWER_UP) ? 1 : 0);
+    store<u8>(t + R.R_LINK_OPER, load<u8>(p + P_OPER));
+    store<u32>(t + R.R_LINK_FLAGS, f);
+    n += emit(slot, port);
+  }
+  if (which & LK_MTU) {
+    const t = tmpl_begin(R.EV_MTU_CHANGE, <i32>slot, 0, flags);
+    store<u32>(t + R.R_MTU, load<u32>(p + P_MTU));
+    n += emit(slot, port);
+  }
+  if (which & LK_MAC) {
+    const t = tmpl_begin(R.EV_MAC_CHANGE, <i32>slot, 0, flags);
+    memory.copy(t + R.R_MAC, p + P_MAC, 6);
+    n += emit(slot, port);
+  }
+  return n;
+}
+
+/** returns false when the message is malformed */
+export function handle_link(m: usize, mlen: u32, type: u16): bool {
+  if (mlen < 32) return false; // nlmsghdr + ifinfomsg
+  // AF_BRIDGE (and other families) reuse the ifindex for bridge-port state; an
+  // RTM_DELLINK there only means "left the bridge", never "interface deleted".
+  if (load<u8>(m + 16) != AF_UNSPEC) { stat_inc(SS_OTHER); return true; }
+  const ifindex = load<i32>(m + 20);
+  const ifflags = load<u32>(m + 24);
+  const end = m + mlen;
+  // validate every attribute before touching state
+  let name: usize = 0, namelen: u32 = 0, mtu: usize = 0, mac: usize = 0, maclen: u32 = 0, oper: usize = 0;
+  let a = m + 32;
+  while (a < end) {
+    const l = attr_ok(a, end);
+    if (!l) return false;
+    const ty = attr_type(a);
+    const pl = l - 4;
+    if (ty == IFLA_IFNAME) { name = a + 4; namelen = pl; }
+    else if (ty == IFLA_MTU) { if (pl < 4) return false; mtu = a + 4; }
+    else if (ty == IFLA_ADDRESS) { mac = a + 4; maclen = pl; }
+    else if (ty == IFLA_OPERSTATE) { if (pl < 1) return false; oper = a + 4; }
+    a = attr_next(a, l);
+  }
+  const s = slot_of_ifindex(ifindex);
+  if (s < 0) { stat_inc(SS_FILTERED); return true; }
+  const slot = <u32>s;
+  const p = pslot(slot);
+  const flags = live_flags(KB_LINK);
+  if (type == RTM_DELLINK) {
+    job_start(JOB_PURGE, slot, flags);
+    return true;
+  }
+  store<u32>(p + P_LINKGEN, cur_gen());
+  if (name) {
+    const n = namelen < 15 ? namelen : 15;
+    memory.fill(p + P_NAME, 0, 16);
+    for (let i: u32 = 0; i < n; i++) {
+      const c = load<u8>(name + i);
+      if (c == 0) break;
+      store<u8>(p + P_NAME + i, c);
+    }
+  }
+  const known = load<u8>(p + P_KNOWN) != 0;
+  const oflags = load<u32>(p + P_FLAGS);
+  let which: u32 = 0;
+  if (!known) which = LK_LINK | LK_MTU | LK_MAC;
+  else if (((oflags ^ ifflags) & (IFF_UP | IFF_LOWER_UP)) != 0) which |= LK_LINK;
+  store<u32>(p + P_FLAGS, ifflags);
+  if (oper) store<u8>(p + P_OPER, load<u8>(oper));
+  if (mtu) {
+    const v = load<u32>(mtu);
+    if (known && v != load<u32>(p + P_MTU)) which |= LK_MTU;
+    store<u32>(p + P_MTU, v);
+  }
+  if (mac) {
+    // tap/veth/ether: 6 bytes; shorter hardware addresses are zero-padded
+    let nm: u32 = maclen < 6 ? maclen : 6;
+    let diff = false;
+    for (let i: u32 = 0; i < 6; i++) {
+      const b: u8 = i < nm ? load<u8>(mac + i) : 0;
+      if (b != load<u8>(p + P_MAC + i)) diff = true;
+      store<u8>(p + P_MAC + i, b);
+    }
+    if (known && diff) which |= LK_MAC;
+  }
+  store<u8>(p + P_KNOWN, 1);
+  if (!known) note_added(KB_LINK);
+  else if (which) note_changed(KB_LINK);
+  if (which) stage_link(slot, which, flags, -1);
+  if (known) {
+    if ((oflags & IFF_UP) != 0 && (ifflags & IFF_UP) == 0) job_start(JOB_DOWN, slot, flags);
+    else if ((oflags & IFF_UP) == 0 && (ifflags & IFF_UP) != 0) revive_dead(slot);
+  }
+  return true;
+}

@@ -1,0 +1,77 @@
+// RTM_NEWNEIGH / RTM_DELNEIGH for proxies. Key: (proxy, family, dst).
+// Kernel quirk: `ip neigh del` first sends RTM_NEWNEIGH with NUD_FAILED and no
+// NDA_LLADDR, then RTM_DELNEIGH; the first is reported faithfully (NEIGH_ADD,
+// REPLACE, state FAILED, mac zero), as `ip neigh show` would show it.
+import { attr_ok, attr_type, attr_next, AF_INET, AF_INET6, RTM_DELNEIGH, NDA_DST, NDA_LLADDR, bswap32 } from "./nl";
+import { S, O_SCRATCH, stat_inc, SS_FILTERED, SS_OTHER } from "./state";
+import { slot_of_ifindex } from "./proxies";
+import { K_NEIGH, t_find } from "./table";
+import { N_FAMILY, N_TYPE, N_DST, N_GEN, N_MAC, N_STATE, N_FLAGS, N_SIZE, stage_entry, m_insert, m_delete } from "./mirror";
+import { live_flags, note_added, note_changed, cur_gen, KB_NEIGH } from "./sync";
+import { F_REPLACE } from "./record";
+
+export function handle_neigh(m: usize, mlen: u32, type: u16): bool {
+  if (mlen < 28) return false; // nlmsghdr + ndmsg
+  const family = load<u8>(m + 16);
+  // AF_BRIDGE carries the bridge FDB, not neighbours
+  if (family != AF_INET && family != AF_INET6) { stat_inc(SS_OTHER); return true; }
+  const alen: u32 = family == AF_INET ? 4 : 16;
+  const ifindex = load<i32>(m + 20);
+  const state = load<u16>(m + 24);
+  const nflags = load<u8>(m + 26);
+  const ndtype = load<u8>(m + 27);
+  const end = m + mlen;
+  let dst: usize = 0, ll: usize = 0, lllen: u32 = 0;
+  let a = m + 28;
+  while (a < end) {
+    const l = attr_ok(a, end);
+    if (!l) return false;
+    const ty = attr_type(a);
+    if (ty == NDA_DST) { if (l - 4 != alen) return false; dst = a + 4; }
+    else if (ty == NDA_LLADDR) { ll = a + 4; lllen = l - 4; }
+    a = attr_next(a, l);
+  }
+  if (!dst) return false;
+  const s = slot_of_ifindex(ifindex);
+  if (s < 0) { stat_inc(SS_FILTERED); return true; }
+
+  const c = load<usize>(S + O_SCRATCH);
+  memory.fill(c, 0, N_SIZE);
+  store<u8>(c + N_FAMILY, family);
+  store<u8>(c + N_TYPE, ndtype);
+  store<u8>(c + 3, <u8>s);
+  if (family == AF_INET) store<u32>(c + N_DST, bswap32(load<u32>(dst)));
+  else memory.copy(c + N_DST, dst, 16);
+  store<u32>(c + N_GEN, cur_gen());
+  const nl = lllen < 6 ? lllen : 6;
+  for (let i: u32 = 0; i < nl; i++) store<u8>(c + N_MAC + i, load<u8>(ll + i));
+  store<u16>(c + N_STATE, state);
+  store<u8>(c + N_FLAGS, nflags);
+
+  const flags = live_flags(KB_NEIGH);
+  const e = t_find(K_NEIGH, c, false);
+  if (type == RTM_DELNEIGH) {
+    if (!e) return true;
+    stage_entry(K_NEIGH, e, false, flags, -1);
+    m_delete(K_NEIGH, e);
+    return true;
+  }
+  if (!e) {
+    const n = m_insert(K_NEIGH, c);
+    note_added(KB_NEIGH);
+    stage_entry(K_NEIGH, n, true, flags, -1);
+    return true;
+  }
+  store<u32>(e + N_GEN, cur_gen());
+  const changed = load<u16>(e + N_STATE) != state
+    || load<u32>(e + N_MAC) != load<u32>(c + N_MAC) || load<u16>(e + N_MAC + 4) != load<u16>(c + N_MAC + 4);
+  store<u8>(e + N_FLAGS, nflags);
+  store<u8>(e + N_TYPE, ndtype);
+  if (changed) {
+    memory.copy(e + N_MAC, c + N_MAC, 6);
+    store<u16>(e + N_STATE, state);
+    note_changed(KB_NEIGH);
+    stage_entry(K_NEIGH, e, true, flags | F_REPLACE, -1);
+  }
+  return true;
+}

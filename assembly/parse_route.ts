@@ -1,0 +1,217 @@
+// RTM_NEWROUTE / RTM_DELROUTE. Mirror entry = one next hop through a proxy of a
+// route whose identity is the kernel's (family, table, dst, dst_len, tos,
+// priority). Routes without an oif (blackhole, unreachable, prohibit) and next
+// hops through other interfaces match no proxy and are not mirrored; nh_count
+// still counts every next hop of the route.
+import { attr_ok, attr_type, attr_next, align4, bswap32, AF_INET, AF_INET6, RTM_DELROUTE, NLM_F_REPLACE,
+  RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE, RTA_VIA, RTM_F_CLONED } from "./nl";
+import { S, O_SCRATCH, stat_inc, SS_FILTERED, SS_OTHER, SS_VIA, SS_CLONED, SS_NH_OVER } from "./state";
+import { slot_of_ifindex } from "./proxies";
+import { K_R4, K_R6, t_find, t_cap, t_at, t_home, e_same_ident } from "./table";
+import { RT_DSTLEN, RT_TOS, RT_TABLE, RT_PRIO, RT_DST, R4_GW, R6_GW, R4_SIZE, R6_SIZE, r_attr, gen_off,
+  RA_TYPE, RA_PROTO, RA_SCOPE, RA_WEIGHT, RA_NHCOUNT, stage_entry, m_insert, m_delete } from "./mirror";
+import { live_flags, note_added, note_changed, cur_gen, KB_ROUTE } from "./sync";
+import { F_REPLACE } from "./record";
+
+// next hops through proxies of one message: {u8 slot, u8 weight, pad, gw at +4 (IPv4 host order)}
+export const NH_OFF: usize = 128;
+export const NH_SIZE: usize = 20;
+export const NH_MAX: u32 = 1024;
+export const SCRATCH_SIZE: usize = 128 + 20 * 1024;
+
+@inline function nh_at(i: u32): usize { return load<usize>(S + O_SCRATCH) + NH_OFF + <usize>i * NH_SIZE; }
+
+// IPv4 gateways are kept host-order (as reported), IPv6 as received
+@inline function copy_gw(v4: bool, to: usize, gw: usize): void {
+  if (v4) store<u32>(to, bswap32(load<u32>(gw)));
+  else memory.copy(to, gw, 16);
+}
+
+/** find the first entry of c's identity, or 0 */
+function first_of_ident(k: u32, c: usize): usize {
+  const mask = t_cap(k) - 1;
+  let i = t_home(k, c);
+  for (;;) {
+    const e = t_at(k, i);
+    if (!load<u8>(e)) return 0;
+    if (e_same_ident(k, e, c)) return e;
+    i = (i + 1) & mask;
+  }
+  return 0;
+}
+
+/** is entry e's next hop (slot, gw) among the message's next hops? */
+function in_msg(k: u32, e: usize, nnh: u32): bool {
+  for (let j: u32 = 0; j < nnh; j++) {
+    const h = nh_at(j);
+    if (load<u8>(h) != load<u8>(e + 3)) continue;
+    if (k == K_R4) { if (load<u32>(h + 4) == load<u32>(e + R4_GW)) return true; }
+    else if (load<u64>(h + 4) == load<u64>(e + R6_GW) && load<u64>(h + 12) == load<u64>(e + R6_GW + 8)) return true;
+  }
+  return false;
+}
+
+/** remove entries of c's identity: all (keep=false) or those not in the message */
+function remove_ident(k: u32, c: usize, nnh: u32, keep: bool, flags: u8): void {
+  const mask = t_cap(k) - 1;
+  for (;;) {
+    let i = t_home(k, c);
+    let victim: usize = 0;
+    for (;;) {
+      const e = t_at(k, i);
+      if (!load<u8>(e)) break;
+      if (e_same_ident(k, e, c) && !(keep && in_msg(k, e, nnh))) { victim = e; break; }
+      i = (i + 1) & mask;
+    }
+    if (!victim) return;
+    stage_entry(k, victim, false, flags, -1);
+    m_delete(k, victim);
+  }
+}
+
+export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool {
+  if (mlen < 28) return false; // nlmsghdr + rtmsg
+  const family = load<u8>(m + 16);
+  if (family != AF_INET && family != AF_INET6) { stat_inc(SS_OTHER); return true; }
+  const v4 = family == AF_INET;
+  const alen: u32 = v4 ? 4 : 16;
+  const k = v4 ? K_R4 : K_R6;
+  const dst_len = load<u8>(m + 17);
+  if (<u32>dst_len > alen * 8) return false;
+  const tos = load<u8>(m + 19);
+  let table = <u32>load<u8>(m + 20);
+  const proto = load<u8>(m + 21);
+  const scope = load<u8>(m + 22);
+  const rtype = load<u8>(m + 23);
+  const rflags = load<u32>(m + 24);
+  const end = m + mlen;
+  let dst: usize = 0, oif: i32 = 0, has_oif = false, gw: usize = 0, prio: u32 = 0, mp: usize = 0, mplen: u32 = 0;
+  let a = m + 28;
+  while (a < end) {
+    const l = attr_ok(a, end);
+    if (!l) return false;
+    const ty = attr_type(a);
+    const pl = l - 4;
+    if (ty == RTA_DST) { if (pl != alen) return false; dst = a + 4; }
+    else if (ty == RTA_OIF) { if (pl < 4) return false; oif = load<i32>(a + 4); has_oif = true; }
+    else if (ty == RTA_GATEWAY) { if (pl != alen) return false; gw = a + 4; }
+    else if (ty == RTA_PRIORITY) { if (pl < 4) return false; prio = load<u32>(a + 4); }
+    else if (ty == RTA_TABLE) { if (pl < 4) return false; table = load<u32>(a + 4); }
+    else if (ty == RTA_MULTIPATH) { mp = a + 4; mplen = pl; }
+    else if (ty == RTA_VIA) stat_inc(SS_VIA);
+    a = attr_next(a, l);
+  }
+  // RTM_F_CLONED: route cache / exceptions (PMTU, redirects), not the FIB
+  if (rflags & RTM_F_CLONED) { stat_inc(SS_CLONED); return true; }
+
+  // next hops: validate and collect those through proxies
+  let nh_count: u32 = 0, nnh: u32 = 0;
+  if (mp) {
+    let h = mp;
+    const mend = mp + mplen;
+    while (h < mend) {
+      if (h + 8 > mend) return false;
+      const hl = <u32>load<u16>(h);
+      if (hl < 8 || <usize>hl > mend - h) return false;
+      const hend = h + hl;
+      let ngw: usize = 0;
+      let b = h + 8;
+      while (b < hend) {
+        const l = attr_ok(b, hend);
+        if (!l) return false;
+        const ty = attr_type(b);
+        if (ty == RTA_GATEWAY) { if (l - 4 != alen) return false; ngw = b + 4; }
+        else if (ty == RTA_VIA) stat_inc(SS_VIA);
+        b = attr_next(b, l);
+      }
+      nh_count++;
+      const s = slot_of_ifindex(load<i32>(h + 4));
+      if (s >= 0) {
+        if (nnh < NH_MAX) {
+          const x = nh_at(nnh++);
+          memory.fill(x, 0, NH_SIZE);
+          store<u8>(x, <u8>s);
+          store<u8>(x + 1, <u8>(<u32>load<u8>(h + 3) + 1));
+          if (ngw) copy_gw(v4, x + 4, ngw);
+        } else stat_inc(SS_NH_OVER);
+      }
+      h += <usize>align4(hl);
+    }
+  } else if (has_oif) {
+    nh_count = 1;
+    const s = slot_of_ifindex(oif);
+    if (s >= 0) {
+      const x = nh_at(nnh++);
+      memory.fill(x, 0, NH_SIZE);
+      store<u8>(x, <u8>s);
+      store<u8>(x + 1, 1);
+      if (gw) copy_gw(v4, x + 4, gw);
+    }
+  }
+
+  // candidate entry with the identity
+  const c = load<usize>(S + O_SCRATCH);
+  memory.fill(c, 0, v4 ? R4_SIZE : R6_SIZE);
+  store<u8>(c + RT_DSTLEN, dst_len);
+  store<u8>(c + RT_TOS, tos);
+  store<u32>(c + RT_TABLE, table);
+  store<u32>(c + RT_PRIO, prio);
+  if (dst) {
+    if (v4) store<u32>(c + RT_DST, bswap32(load<u32>(dst)));
+    else memory.copy(c + RT_DST, dst, 16);
+  }
+  const known = first_of_ident(k, c) != 0;
+  if (nnh == 0 && !known) { stat_inc(SS_FILTERED); return true; }
+  const flags = live_flags(KB_ROUTE);
+
+  if (type == RTM_DELROUTE) {
+    // no next hop info at all: the whole identity; else only the named next hops
+    if (nh_count == 0) { remove_ident(k, c, 0, false, flags); return true; }
+    for (let j: u32 = 0; j < nnh; j++) {
+      const x = nh_at(j);
+      store<u8>(c + 3, load<u8>(x));
+      if (v4) store<u32>(c + R4_GW, load<u32>(x + 4));
+      else memory.copy(c + R6_GW, x + 4, 16);
+      const e = t_find(k, c, true);
+      if (e) { stage_entry(k, e, false, flags, -1); m_delete(k, e); }
+    }
+    return true;
+  }
+  // NEWROUTE. Without NLM_F_REPLACE the entries are a union (IPv4 `append`
+  // adds a second route with the same identity; IPv6 append adds a next hop).
+  const replace = (nlflags & NLM_F_REPLACE) != 0;
+  if (replace && known) {
+    remove_ident(k, c, nnh, true, flags);
+  }
+  const ra = r_attr(k);
+  const go = gen_off(k);
+  const gen = cur_gen();
+  const addflags: u8 = flags | ((replace && known) ? F_REPLACE : 0);
+  for (let j: u32 = 0; j < nnh; j++) {
+    const x = nh_at(j);
+    store<u8>(c + 3, load<u8>(x));
+    if (v4) store<u32>(c + R4_GW, load<u32>(x + 4));
+    else memory.copy(c + R6_GW, x + 4, 16);
+    store<u8>(c + ra + RA_TYPE, rtype);
+    store<u8>(c + ra + RA_PROTO, proto);
+    store<u8>(c + ra + RA_SCOPE, scope);
+    store<u8>(c + ra + RA_WEIGHT, load<u8>(x + 1));
+    store<u8>(c + ra + RA_NHCOUNT, <u8>(nh_count > 255 ? 255 : nh_count));
+    store<u32>(c + go, gen);
+    const e = t_find(k, c, true);
+    if (!e) {
+      const n = m_insert(k, c);
+      note_added(KB_ROUTE);
+      stage_entry(k, n, true, addflags, -1);
+      continue;
+    }
+    store<u32>(e + go, gen);
+    // type..nh_count (5 bytes); eflags (dead mark) is ours and stays
+    if (load<u32>(e + ra) != load<u32>(c + ra) || load<u8>(e + ra + 4) != load<u8>(c + ra + 4)) {
+      memory.copy(e + ra, c + ra, 5);
+      note_changed(KB_ROUTE);
+      stage_entry(k, e, true, flags | F_REPLACE, -1);
+    }
+  }
+  return true;
+}

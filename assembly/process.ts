@@ -1,0 +1,102 @@
+// The per-message pipeline: parse (every length checked) -> filter -> mirror
+// -> staged records. See state.ts for the status block.
+import { S, O_RX, O_RX_CAP, O_STATUS, ST_NEXT_OFF, ST_FLAGS, ST_ERROR, ST_SEQ, ST_MSGS, ST_STAGED,
+  STF_DONE, STF_ERROR, STF_DUMP_INTR, STF_ACK, STF_JOB, SS_MESSAGES, SS_MALFORMED, SS_LINK, SS_ADDR, SS_ROUTE,
+  SS_NEIGH, SS_OTHER, SS_DONE, SS_ERRORS, SS_DUMP_INTR, SS_ACKS, stat_inc, status_or } from "./state";
+import { NLMSG_HDRLEN, NLMSG_ERROR, NLMSG_DONE, NLM_F_DUMP_INTR, RTM_NEWLINK, RTM_DELLINK, RTM_NEWADDR,
+  RTM_DELADDR, RTM_NEWROUTE, RTM_DELROUTE, RTM_NEWNEIGH, RTM_DELNEIGH, align4 } from "./nl";
+import { nstaged, stage_free, stage_reset } from "./staging";
+import { max_ports } from "./proxies";
+import { job_active, job_run, job_skip_pending, job_set_skip } from "./jobs";
+import { handle_link } from "./parse_link";
+import { handle_addr } from "./parse_addr";
+import { handle_route } from "./parse_route";
+import { handle_neigh } from "./parse_neigh";
+import { refresh_counts } from "./core_state";
+
+// Records one message may stage per bound port, for the stop-early reserve.
+// A route REPLACE may remove and add several next hops; the area still grows
+// if an estimate is exceeded, so this only keeps chunks near STAGE_CAP.
+function estimate(type: u16, mlen: u32): u32 {
+  if (type == RTM_NEWROUTE || type == RTM_DELROUTE) return 4 + (mlen >> 2);
+  return 3;
+}
+
+function handle(m: usize, mlen: u32): void {
+  const type = load<u16>(m + 4);
+  const flags = load<u16>(m + 6);
+  if (flags & NLM_F_DUMP_INTR) { status_or(STF_DUMP_INTR); stat_inc(SS_DUMP_INTR); }
+  let ok = true;
+  if (type == NLMSG_DONE) {
+    status_or(STF_DONE);
+    store<u32>(S + O_STATUS + ST_SEQ, load<u32>(m + 8));
+    stat_inc(SS_DONE);
+  } else if (type == NLMSG_ERROR) {
+    if (mlen < NLMSG_HDRLEN + 4) { ok = false; }
+    else {
+      const err = load<i32>(m + 16);
+      store<u32>(S + O_STATUS + ST_SEQ, load<u32>(m + 8));
+      if (err == 0) { status_or(STF_ACK); stat_inc(SS_ACKS); }
+      else { status_or(STF_ERROR); store<i32>(S + O_STATUS + ST_ERROR, err); stat_inc(SS_ERRORS); }
+    }
+  } else if (type == RTM_NEWLINK || type == RTM_DELLINK) {
+    stat_inc(SS_LINK); ok = handle_link(m, mlen, type);
+  } else if (type == RTM_NEWADDR || type == RTM_DELADDR) {
+    stat_inc(SS_ADDR); ok = handle_addr(m, mlen, type);
+  } else if (type == RTM_NEWROUTE || type == RTM_DELROUTE) {
+    stat_inc(SS_ROUTE); ok = handle_route(m, mlen, type, flags);
+  } else if (type == RTM_NEWNEIGH || type == RTM_DELNEIGH) {
+    stat_inc(SS_NEIGH); ok = handle_neigh(m, mlen, type);
+  } else {
+    stat_inc(SS_OTHER); // NLMSG_NOOP, NLMSG_OVERRUN, anything else
+  }
+  if (!ok) stat_inc(SS_MALFORMED);
+}
+
+export function process_impl(off: u32, len: u32): u32 {
+  stage_reset();
+  const st = S + O_STATUS;
+  store<u32>(st + ST_FLAGS, 0);
+  store<i32>(st + ST_ERROR, 0);
+  store<u32>(st + ST_SEQ, 0);
+  store<u32>(st + ST_MSGS, 0);
+  const cap = load<u32>(S + O_RX_CAP);
+  if (len > cap) len = cap;
+  if (off > len) off = len;
+  const base = load<usize>(S + O_RX);
+  let pos = off;
+  let stop = false;
+  if (job_active() && !job_run()) stop = true;
+  else if (job_skip_pending()) {
+    // the message that started the job was applied before the job ran
+    job_set_skip(0);
+    if (len - pos >= NLMSG_HDRLEN) {
+      const ml = load<u32>(base + pos);
+      if (ml >= NLMSG_HDRLEN && ml <= len - pos) { pos += align4(ml); if (pos > len) pos = len; }
+    }
+  }
+  while (!stop && pos < len) {
+    const m = base + pos;
+    if (len - pos < NLMSG_HDRLEN) { stat_inc(SS_MALFORMED); pos = len; break; }
+    const mlen = load<u32>(m);
+    // A bad nlmsg_len loses the message boundaries of the rest of the buffer:
+    // it is counted once and the rest is dropped (never read past len).
+    if (mlen < NLMSG_HDRLEN || mlen > len - pos) { stat_inc(SS_MALFORMED); pos = len; break; }
+    if (nstaged() > 0) {
+      const mp = max_ports();
+      if (stage_free() < estimate(load<u16>(m + 4), mlen) * (mp > 0 ? mp : 1) + 8) break;
+    }
+    stat_inc(SS_MESSAGES);
+    store<u32>(st + ST_MSGS, load<u32>(st + ST_MSGS) + 1);
+    handle(m, mlen);
+    if (job_active() && !job_run()) { job_set_skip(1); break; }
+    pos += align4(mlen);
+    if (pos > len) pos = len;
+  }
+  if (job_active()) status_or(STF_JOB);
+  store<u32>(st + ST_NEXT_OFF, pos);
+  const n = nstaged();
+  store<u32>(st + ST_STAGED, n);
+  refresh_counts();
+  return n;
+}

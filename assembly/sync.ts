@@ -1,0 +1,129 @@
+// Snapshot / resynchronisation by mark and sweep.
+//
+// sync_begin(kinds, flags) bumps the generation; while the sync is active every
+// entry of those kinds that a message touches (new, changed or identical) takes
+// the new generation, and records of those kinds carry `flags` (INITIAL for the
+// first listen dump, RESYNC after ENOBUFS). sync_end_step() then sweeps, in
+// chunks that fit staging, the entries still carrying an older generation:
+// they were not in the dump, so the kernel no longer has them (their DELs are
+// flagged RESYNC). With kind 1 (link), a known proxy whose interface was not in
+// the link dump is treated like RTM_DELLINK (DELs, PROXY_GONE).
+//
+// State (32 B at S + O_SYNC): +0 active, +4 kinds, +8 flags, +12 phase
+// (0..3 tables, 4 links, 5 done), +16 cursor, +20 mutation snapshot.
+// Counters: stats SS_SYNC_ADDED / REMOVED / CHANGED, SS_GEN.
+import { S, O_SYNC, O_STATUS, ST_SYNC, SS_GEN, SS_SYNC_ADDED, SS_SYNC_REMOVED, SS_SYNC_CHANGED, stat_get, stat_set, stat_inc } from "./state";
+import { K_ADDR, K_R4, K_R6, K_NEIGH, KINDS, t_cap, t_at, t_mut } from "./table";
+import { gen_off, stage_entry, m_delete } from "./mirror";
+import { nstaged, stage_free } from "./staging";
+import { max_ports, pslot, PROXY_MAX, P_USED, P_GONE, P_KNOWN, P_LINKGEN } from "./proxies";
+import { job_active, job_run, job_start, JOB_PURGE } from "./jobs";
+import { F_RESYNC } from "./record";
+
+export const KB_LINK: u32 = 1;
+export const KB_ADDR: u32 = 2;
+export const KB_ROUTE: u32 = 4;
+export const KB_NEIGH: u32 = 8;
+
+@inline export function kind_bit(k: u32): u32 { return k == K_ADDR ? KB_ADDR : k == K_NEIGH ? KB_NEIGH : KB_ROUTE; }
+@inline export function sync_active(): bool { return load<u32>(S + O_SYNC) != 0; }
+@inline export function cur_gen(): u32 { return stat_get(SS_GEN); }
+
+/** flags live records of a kind carry: the sync's flags while it covers the kind */
+export function live_flags(kb: u32): u8 {
+  if (load<u32>(S + O_SYNC) != 0 && (load<u32>(S + O_SYNC + 4) & kb) != 0) return <u8>load<u32>(S + O_SYNC + 8);
+  return 0;
+}
+export function note_added(kb: u32): void {
+  if (load<u32>(S + O_SYNC) != 0 && (load<u32>(S + O_SYNC + 4) & kb) != 0) stat_inc(SS_SYNC_ADDED);
+}
+export function note_changed(kb: u32): void {
+  if (load<u32>(S + O_SYNC) != 0 && (load<u32>(S + O_SYNC + 4) & kb) != 0) stat_inc(SS_SYNC_CHANGED);
+}
+
+export function sync_begin_impl(kinds: u32, flags: u32): void {
+  const o = S + O_SYNC;
+  store<u32>(o, 1);
+  store<u32>(o + 4, kinds & 15);
+  store<u32>(o + 8, flags & 0xff);
+  store<u32>(o + 12, 0);
+  store<u32>(o + 16, 0);
+  store<u32>(o + 20, t_mut(0));
+  stat_set(SS_GEN, stat_get(SS_GEN) + 1);
+  stat_set(SS_SYNC_ADDED, 0);
+  stat_set(SS_SYNC_REMOVED, 0);
+  stat_set(SS_SYNC_CHANGED, 0);
+  store<u32>(S + O_STATUS + ST_SYNC, 1);
+}
+
+@inline function room(n: u32): bool {
+  const mp = max_ports();
+  return nstaged() == 0 || stage_free() >= n * (mp > 0 ? mp : 1) + 8;
+}
+
+/** one chunk of the sweep; returns records staged, 0 once the sync is over */
+export function sync_end_step_impl(): u32 {
+  const o = S + O_SYNC;
+  if (!load<u32>(o)) return 0;
+  const kinds = load<u32>(o + 4);
+  const gen = cur_gen();
+  const start = nstaged();
+  for (;;) {
+    if (job_active()) {
+      if (!job_run()) return nstaged() - start;
+    }
+    const phase = load<u32>(o + 12);
+    if (phase < KINDS) {
+      const k = phase;
+      if ((kinds & kind_bit(k)) == 0) { store<u32>(o + 12, phase + 1); store<u32>(o + 16, 0); continue; }
+      let i = load<u32>(o + 16);
+      if (load<u32>(o + 20) != t_mut(k)) i = 0; // entries moved under us (process deleted or grew)
+      const go = gen_off(k);
+      const cap = t_cap(k);
+      let stopped = false;
+      while (i < cap) {
+        const e = t_at(k, i);
+        if (load<u8>(e) && load<u32>(e + go) != gen) {
+          if (!room(1)) { stopped = true; break; }
+          stage_entry(k, e, false, F_RESYNC, -1);
+          m_delete(k, e);
+          stat_inc(SS_SYNC_REMOVED);
+          continue; // a later entry may have shifted into slot i
+        }
+        i++;
+      }
+      store<u32>(o + 16, i);
+      store<u32>(o + 20, t_mut(k));
+      if (stopped) return nstaged() - start;
+      store<u32>(o + 12, phase + 1);
+      store<u32>(o + 16, 0);
+      if (phase + 1 < KINDS) store<u32>(o + 20, t_mut(phase + 1));
+      continue;
+    }
+    if (phase == KINDS) {
+      if (kinds & KB_LINK) {
+        let s = load<u32>(o + 16);
+        while (s < PROXY_MAX) {
+          const p = pslot(s);
+          s++;
+          if (load<u8>(p + P_USED) && !load<u8>(p + P_GONE) && load<u8>(p + P_KNOWN) && load<u32>(p + P_LINKGEN) != gen) {
+            store<u32>(o + 16, s);
+            stat_inc(SS_SYNC_REMOVED);
+            job_start(JOB_PURGE, s - 1, F_RESYNC);
+            break;
+          }
+        }
+        store<u32>(o + 16, s);
+        if (job_active()) continue;
+      }
+      store<u32>(o + 12, KINDS + 1);
+      continue;
+    }
+    // finished
+    const n = nstaged() - start;
+    if (n > 0) return n; // report the last chunk; the next call ends the sync
+    store<u32>(o, 0);
+    store<u32>(S + O_STATUS + ST_SYNC, 0);
+    return 0;
+  }
+}

@@ -1,0 +1,168 @@
+// Open-addressing hash tables (linear probing, backward-shift deletion, no
+// tombstones) holding fixed-size mirror entries inline. Four tables, one per
+// kind: addresses (32 B/entry), IPv4 route next hops (32 B), IPv6 route next
+// hops (64 B), neighbours (40 B). Byte 0 of every entry is `used`.
+//
+// The route tables hash on the kernel's route identity only (table, dst,
+// dst_len, tos, priority), so all next hops of one route sit in one probe run:
+// a REPLACE or DELROUTE walks that run. Load is kept <= 0.7 (doubling beyond),
+// so runs stay short. 1M IPv4 + 100k IPv6 routes take 2^21 x 32 B = 64 MiB plus
+// 2^18 x 64 B = 16 MiB; each doubling abandons the previous block (no free in
+// the stub runtime), at most the size of the final block again.
+//
+// Descriptor (32 B at S + O_TABLES + kind*32):
+//   +0 usize slots, +8 u32 cap (power of 2), +12 u32 count, +16 u32 esize,
+//   +20 u32 mutations (bumped by deletes and growth: moves entries, so
+//   iterating sweeps restart)
+import { S, O_TABLES, zalloc, stat_inc, SS_GROWS } from "./state";
+
+export const K_ADDR: u32 = 0;
+export const K_R4: u32 = 1;
+export const K_R6: u32 = 2;
+export const K_NEIGH: u32 = 3;
+export const KINDS: u32 = 4;
+
+// common entry fields
+export const E_USED: usize = 0;
+export const E_SLOT: usize = 3;   // proxy slot (u8)
+
+@inline export function tdesc(k: u32): usize { return S + O_TABLES + (<usize>k << 5); }
+@inline export function t_base(k: u32): usize { return load<usize>(tdesc(k)); }
+@inline export function t_cap(k: u32): u32 { return load<u32>(tdesc(k) + 8); }
+@inline export function t_count(k: u32): u32 { return load<u32>(tdesc(k) + 12); }
+@inline export function t_esize(k: u32): u32 { return load<u32>(tdesc(k) + 16); }
+@inline export function t_mut(k: u32): u32 { return load<u32>(tdesc(k) + 20); }
+@inline export function t_at(k: u32, i: u32): usize { return t_base(k) + <usize>i * <usize>t_esize(k); }
+
+export function t_init(k: u32, cap: u32, esize: u32): void {
+  const d = tdesc(k);
+  store<usize>(d, zalloc(<usize>cap * esize));
+  store<u32>(d + 8, cap);
+  store<u32>(d + 12, 0);
+  store<u32>(d + 16, esize);
+  store<u32>(d + 20, 0);
+}
+
+@inline function mix(h: u32, v: u32): u32 {
+  h ^= v * 0xcc9e2d51;
+  h = rotl<u32>(h, 13);
+  return h * 5 + 0xe6546b64;
+}
+@inline function fin(h: u32): u32 {
+  h ^= h >> 16; h *= 0x85ebca6b; h ^= h >> 13; h *= 0xc2b2ae35; return h ^ (h >> 16);
+}
+
+/** hash of an entry's key (identity only, for routes) */
+export function e_hash(k: u32, e: usize): u32 {
+  let h: u32 = k;
+  if (k == K_ADDR || k == K_NEIGH) {
+    // addr: family, prefixlen, slot | neigh: family, slot (ndm_type is not key)
+    h = mix(h, k == K_ADDR ? (load<u32>(e) & 0xffffff00) : (load<u32>(e) & 0xff00ff00));
+    h = mix(h, load<u32>(e + 4)); h = mix(h, load<u32>(e + 8));
+    h = mix(h, load<u32>(e + 12)); h = mix(h, load<u32>(e + 16));
+  } else if (k == K_R4) {
+    h = mix(h, load<u32>(e) & 0x00ffff00);      // dst_len, tos
+    h = mix(h, load<u32>(e + 4)); h = mix(h, load<u32>(e + 8)); h = mix(h, load<u32>(e + 12));
+  } else {
+    h = mix(h, load<u32>(e) & 0x00ffff00);
+    h = mix(h, load<u32>(e + 4)); h = mix(h, load<u32>(e + 8));
+    h = mix(h, load<u32>(e + 12)); h = mix(h, load<u32>(e + 16));
+    h = mix(h, load<u32>(e + 20)); h = mix(h, load<u32>(e + 24));
+  }
+  return fin(h);
+}
+
+/** same route identity (routes), same key (addr, neigh) */
+export function e_same_ident(k: u32, a: usize, b: usize): bool {
+  if (k == K_ADDR) {
+    return (load<u32>(a) & 0xffffff00) == (load<u32>(b) & 0xffffff00)
+      && load<u64>(a + 4) == load<u64>(b + 4) && load<u64>(a + 12) == load<u64>(b + 12);
+  }
+  if (k == K_NEIGH) {
+    return (load<u32>(a) & 0xff00ff00) == (load<u32>(b) & 0xff00ff00)
+      && load<u64>(a + 4) == load<u64>(b + 4) && load<u64>(a + 12) == load<u64>(b + 12);
+  }
+  if ((load<u32>(a) & 0x00ffff00) != (load<u32>(b) & 0x00ffff00)) return false;
+  if (load<u64>(a + 4) != load<u64>(b + 4)) return false;           // table, priority
+  if (k == K_R4) return load<u32>(a + 12) == load<u32>(b + 12);        // dst
+  return load<u64>(a + 12) == load<u64>(b + 12) && load<u64>(a + 20) == load<u64>(b + 20);
+}
+
+/** same route next hop: identity plus proxy slot and gateway */
+export function e_same_nh(k: u32, a: usize, b: usize): bool {
+  if (!e_same_ident(k, a, b)) return false;
+  if (load<u8>(a + E_SLOT) != load<u8>(b + E_SLOT)) return false;
+  if (k == K_R4) return load<u32>(a + 16) == load<u32>(b + 16);
+  return load<u64>(a + 28) == load<u64>(b + 28) && load<u64>(a + 36) == load<u64>(b + 36);
+}
+
+@inline export function t_home(k: u32, e: usize): u32 { return e_hash(k, e) & (t_cap(k) - 1); }
+
+/** find an entry equal to cand (full key: nh=true uses the route next-hop key) */
+export function t_find(k: u32, cand: usize, nh: bool): usize {
+  const mask = t_cap(k) - 1;
+  let i = e_hash(k, cand) & mask;
+  for (;;) {
+    const e = t_at(k, i);
+    if (!load<u8>(e)) return 0;
+    if (nh ? e_same_nh(k, e, cand) : e_same_ident(k, e, cand)) return e;
+    i = (i + 1) & mask;
+  }
+  return 0; // not reached: load <= 0.7 guarantees an empty slot
+}
+
+function grow(k: u32): void {
+  const d = tdesc(k);
+  const ocap = t_cap(k), es = <usize>t_esize(k), ob = t_base(k);
+  const ncap = ocap << 1;
+  const nb = zalloc(<usize>ncap * es);
+  store<usize>(d, nb);
+  store<u32>(d + 8, ncap);
+  for (let i: u32 = 0; i < ocap; i++) {
+    const e = ob + <usize>i * es;
+    if (!load<u8>(e)) continue;
+    let j = e_hash(k, e) & (ncap - 1);
+    while (load<u8>(nb + <usize>j * es)) j = (j + 1) & (ncap - 1);
+    memory.copy(nb + <usize>j * es, e, es);
+  }
+  store<u32>(d + 20, t_mut(k) + 1);
+  stat_inc(SS_GROWS);
+}
+
+/** insert a copy of cand (caller checked it is absent); returns the stored entry */
+export function t_insert(k: u32, cand: usize): usize {
+  const d = tdesc(k);
+  // keep load <= 0.7
+  if ((<u64>t_count(k) + 1) * 10 > <u64>t_cap(k) * 7) grow(k);
+  const mask = t_cap(k) - 1;
+  let i = e_hash(k, cand) & mask;
+  let e = t_at(k, i);
+  while (load<u8>(e)) { i = (i + 1) & mask; e = t_at(k, i); }
+  memory.copy(e, cand, <usize>t_esize(k));
+  store<u8>(e, 1);
+  store<u32>(d + 12, t_count(k) + 1);
+  return e;
+}
+
+/** delete the entry at e (backward shift). Entries after it may move into it. */
+export function t_delete(k: u32, e: usize): void {
+  const d = tdesc(k);
+  const es = <usize>t_esize(k);
+  const base = t_base(k);
+  const mask = t_cap(k) - 1;
+  let hole = <u32>((e - base) / es);
+  let j = (hole + 1) & mask;
+  for (;;) {
+    const ej = base + <usize>j * es;
+    if (!load<u8>(ej)) break;
+    const home = e_hash(k, ej) & mask;
+    if (((j - home) & mask) >= ((j - hole) & mask)) {
+      memory.copy(base + <usize>hole * es, ej, es);
+      hole = j;
+    }
+    j = (j + 1) & mask;
+  }
+  memory.fill(base + <usize>hole * es, 0, es);
+  store<u32>(d + 12, t_count(k) - 1);
+  store<u32>(d + 20, t_mut(k) + 1);
+}
