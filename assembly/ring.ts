@@ -11,7 +11,9 @@
 //           16 hdr size u32 (384)   20 block u32 (heap block of ring_alloc, 0 if none)
 //           24 zero u32 (never written: spinning threads yield with a timed wait on it)
 //   line 1  64 prod.head u32        68 prod.tail u32   (the word consumers wait on)
+//           72 prod.cache u32: the producers' last seen cons.tail
 //   line 2 128 cons.head u32       132 cons.tail u32
+//          136 cons.cache u32: the consumers' last seen prod.tail
 //   line 3 192 waiters u32 (consumers currently blocked / about to block)
 //          196 closed u32 (1 after ring_close)
 //   line 4 (written only by the queue publisher, queues.ts)
@@ -26,7 +28,13 @@
 // atomic.load is at least an acquire and every atomic.store/cmpxchg/add at least
 // a release. Slot data is copied with plain loads/stores (memory.copy); it is
 // ordered by the atomic operations around it:
+//   Each side keeps the other side's tail it last saw in its own cache line
+//   (prod.cache, cons.cache) and re-reads the real tail only when that cached
+//   value does not show room for / records for the whole request, so the other
+//   side's line is touched once per refill, not once per call. A cached tail is
+//   never ahead of the real one (tails only grow), so it can only under-estimate.
 //   enqueue  1. atomic.load cons.tail       acquire: consumers finished reading those slots
+//               (only when prod.cache shows too little room; SP: plain store of the cache)
 //            2. prod.head: SP plain store (only this thread reads it) /
 //               MP atomic.cmpxchg (claims [head, head+n) among producers)
 //            3. plain stores of slot data into the claimed slots
@@ -34,6 +42,7 @@
 //            5. atomic.store prod.tail = head+n   release: publishes the slot data of 3
 //            6. atomic.load waiters; atomic.notify(prod.tail) only if != 0
 //   dequeue  1. atomic.load prod.tail       acquire: pairs with enqueue 5, data of 3 visible
+//               (only when cons.cache shows too few records)
 //            2. cons.head: SC plain store / MC atomic.cmpxchg
 //            3. plain loads of slot data
 //            4. MC only: atomic.load cons.tail until == head
@@ -70,8 +79,10 @@ export const H_BLOCK: usize = 20;
 export const H_ZERO: usize = 24; // always 0: timed waits on it are yields
 export const H_PROD_HEAD: usize = 64;
 export const H_PROD_TAIL: usize = 68;
+export const H_PROD_CACHE: usize = 72;
 export const H_CONS_HEAD: usize = 128;
 export const H_CONS_TAIL: usize = 132;
+export const H_CONS_CACHE: usize = 136;
 export const H_WAITERS: usize = 192;
 export const H_CLOSED: usize = 196;
 export const H_OVF_FLAG: usize = 256;
@@ -166,17 +177,28 @@ export function ring_enqueue_impl(r: usize, src: usize, n: u32, fixed: bool): u3
   let head: u32, m: u32;
   if (flags & RING_F_SP) {
     head = load<u32>(r + H_PROD_HEAD);
-    let free = slots - (head - atomic.load<u32>(r + H_CONS_TAIL));
-    m = n <= free ? n : (fixed ? 0 : free);
+    let free = <i32>(slots + load<u32>(r + H_PROD_CACHE) - head);
+    if (free < <i32>n) {
+      let ct = atomic.load<u32>(r + H_CONS_TAIL);
+      store<u32>(r + H_PROD_CACHE, ct);
+      free = <i32>(slots + ct - head);
+    }
+    m = n <= <u32>free ? n : (fixed ? 0 : <u32>free);
     if (m == 0) return 0;
     store<u32>(r + H_PROD_HEAD, head + m);
     copy_in(r, head & (slots - 1), src, m, slots);
   } else {
     while (true) {
       head = atomic.load<u32>(r + H_PROD_HEAD);
-      let free = slots - (head - atomic.load<u32>(r + H_CONS_TAIL));
+      let free = <i32>(slots + atomic.load<u32>(r + H_PROD_CACHE) - head);
+      if (free < <i32>n) {
+        let ct = atomic.load<u32>(r + H_CONS_TAIL);
+        atomic.store<u32>(r + H_PROD_CACHE, ct);
+        free = <i32>(slots + ct - head);
+      }
       // a stale head can make free look > slots: the cmpxchg below then fails
-      m = n <= free ? n : (fixed ? 0 : free);
+      if (free < 0) free = 0;
+      m = n <= <u32>free ? n : (fixed ? 0 : <u32>free);
       if (m == 0) {
         if (head == atomic.load<u32>(r + H_PROD_HEAD)) return 0;
         continue;
@@ -201,7 +223,12 @@ export function ring_dequeue_impl(r: usize, dst: usize, n: u32, fixed: bool): u3
   let head: u32, m: u32;
   if (flags & RING_F_SC) {
     head = load<u32>(r + H_CONS_HEAD);
-    let avail = atomic.load<u32>(r + H_PROD_TAIL) - head;
+    let avail = load<u32>(r + H_CONS_CACHE) - head;
+    if (avail < n) {
+      let pt = atomic.load<u32>(r + H_PROD_TAIL);
+      store<u32>(r + H_CONS_CACHE, pt);
+      avail = pt - head;
+    }
     m = n <= avail ? n : (fixed ? 0 : avail);
     if (m == 0) return avail == 0 ? end_if_closed(r, dst, head) : 0;
     store<u32>(r + H_CONS_HEAD, head + m);
@@ -209,7 +236,12 @@ export function ring_dequeue_impl(r: usize, dst: usize, n: u32, fixed: bool): u3
   } else {
     while (true) {
       head = atomic.load<u32>(r + H_CONS_HEAD);
-      let avail = atomic.load<u32>(r + H_PROD_TAIL) - head;
+      let avail = atomic.load<u32>(r + H_CONS_CACHE) - head;
+      if (avail < n || avail > slots) {
+        let pt = atomic.load<u32>(r + H_PROD_TAIL);
+        atomic.store<u32>(r + H_CONS_CACHE, pt);
+        avail = pt - head;
+      }
       // a stale head can make avail look huge: the cmpxchg below then fails
       if (avail > slots) continue;
       m = n <= avail ? n : (fixed ? 0 : avail);

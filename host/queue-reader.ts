@@ -12,7 +12,7 @@ import { decodeEvent, EventType, EVENT_SIZE, type IfpxEvent } from "./record.js"
 /** Ring header offsets (assembly/ring.ts). */
 export const RingHdr = {
   MAGIC: 0, FLAGS: 4, SLOTS: 8, MASK: 12, HDR: 16, BLOCK: 20,
-  PROD_HEAD: 64, PROD_TAIL: 68, CONS_HEAD: 128, CONS_TAIL: 132,
+  PROD_HEAD: 64, PROD_TAIL: 68, PROD_CACHE: 72, CONS_HEAD: 128, CONS_TAIL: 132, CONS_CACHE: 136,
   WAITERS: 192, CLOSED: 196,
   OVF_FLAG: 256, OVF_LOST: 260, OVF_TOTAL: 264, OVF_COUNT: 272, PUBLISHED: 280,
   MARKER: 320, SIZE: 384,

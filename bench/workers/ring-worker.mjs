@@ -3,17 +3,21 @@
 //  - impl "as": the AssemblyScript ring (ring_enqueue/ring_dequeue/ring_wait
 //    of a fresh instance over the shared WebAssembly.Memory), or
 //  - impl "js": the same rte_ring algorithm written in JS over a
-//    SharedArrayBuffer (Int32Array header with the same offsets, 64-byte slots).
+//    SharedArrayBuffer (Int32Array header with the same offsets, 64-byte slots,
+//    the same cached-tail refills, slot copies with TypedArray.set).
 // Records carry (producer id << 16) in the port word and a sequence number at
 // offset 12. Producers write `total` records each; consumers verify per
 // producer FIFO order (exact for one consumer, increasing for several) and, for
 // several consumers, mark a bitmap the main thread merges (no loss, no dup).
-import { workerData, parentPort } from "node:worker_threads";
+import { workerData, parentPort, isMainThread } from "node:worker_threads";
 
-const d = workerData;
+// (a test runner may import this file in the main thread: do nothing there)
+if (!isMainThread && workerData?.role) main(workerData);
+
+function main(d) {
 const REC = 64, W = 16; // bytes, i32 words per record
 // header word indexes (ring.ts offsets / 4)
-const SLOTS = 2, PROD_HEAD = 16, PROD_TAIL = 17, CONS_HEAD = 32, CONS_TAIL = 33, WAITERS = 48, CLOSED = 49;
+const SLOTS = 2, PROD_HEAD = 16, PROD_TAIL = 17, PROD_CACHE = 18, CONS_HEAD = 32, CONS_TAIL = 33, CONS_CACHE = 34, WAITERS = 48, CLOSED = 49;
 const HDR_WORDS = 96; // 384 bytes
 const F_SP = 1, F_SC = 2;
 // control words (d.ctl, Int32Array over a SharedArrayBuffer)
@@ -32,14 +36,16 @@ function jsRing(sab, flags) {
     let head, m;
     if (sp) {
       head = h[PROD_HEAD];
-      const free = slots - ((head - Atomics.load(h, CONS_TAIL)) | 0);
+      let free = (slots + h[PROD_CACHE] - head) | 0;
+      if (free < n) { const ct = Atomics.load(h, CONS_TAIL); h[PROD_CACHE] = ct; free = (slots + ct - head) | 0; }
       m = n <= free ? n : free;
       if (m === 0) return 0;
       h[PROD_HEAD] = (head + m) | 0;
     } else {
       for (;;) {
         head = Atomics.load(h, PROD_HEAD);
-        const free = slots - ((head - Atomics.load(h, CONS_TAIL)) | 0);
+        let free = (slots + Atomics.load(h, PROD_CACHE) - head) | 0;
+        if (free < n) { const ct = Atomics.load(h, CONS_TAIL); Atomics.store(h, PROD_CACHE, ct); free = (slots + ct - head) | 0; }
         m = n <= free ? n : free;
         if (m <= 0) { if (head === Atomics.load(h, PROD_HEAD)) return 0; continue; }
         if (Atomics.compareExchange(h, PROD_HEAD, head, (head + m) | 0) === head) break;
@@ -64,14 +70,16 @@ function jsRing(sab, flags) {
     let head, m;
     if (sc) {
       head = h[CONS_HEAD];
-      const avail = (Atomics.load(h, PROD_TAIL) - head) | 0;
+      let avail = (h[CONS_CACHE] - head) | 0;
+      if (avail < n) { const pt = Atomics.load(h, PROD_TAIL); h[CONS_CACHE] = pt; avail = (pt - head) | 0; }
       m = n <= avail ? n : avail;
       if (m === 0) return 0;
       h[CONS_HEAD] = (head + m) | 0;
     } else {
       for (;;) {
         head = Atomics.load(h, CONS_HEAD);
-        const avail = (Atomics.load(h, PROD_TAIL) - head) | 0;
+        let avail = (Atomics.load(h, CONS_CACHE) - head) | 0;
+        if (avail < n || avail > slots) { const pt = Atomics.load(h, PROD_TAIL); Atomics.store(h, CONS_CACHE, pt); avail = (pt - head) | 0; }
         if (avail < 0 || avail > slots) continue;
         m = n <= avail ? n : avail;
         if (m === 0) { if (head === Atomics.load(h, CONS_HEAD)) return 0; continue; }
@@ -186,4 +194,5 @@ if (d.role === "producer") {
     { role: "consumer", emptyTries, waits, calls, counts: Array.from(counts), orderErrors, dups, bad, ends, end, maps },
     maps ? maps.map((m) => m.buffer) : [],
   );
+}
 }

@@ -104,7 +104,7 @@ test("ring: a wrap in the middle of one burst", () => {
 test("ring: free-running counters across 2^32", () => {
   const r = x.ring_alloc(4, MPMC) >>> 0;
   const m = u32(), w = r >> 2;
-  for (const o of [RingHdr.PROD_HEAD, RingHdr.PROD_TAIL, RingHdr.CONS_HEAD, RingHdr.CONS_TAIL]) m[w + o / 4] = 0xfffffffe;
+  for (const o of [RingHdr.PROD_HEAD, RingHdr.PROD_TAIL, RingHdr.PROD_CACHE, RingHdr.CONS_HEAD, RingHdr.CONS_TAIL, RingHdr.CONS_CACHE]) m[w + o / 4] = 0xfffffffe;
   const src = records(4), dst = x.ring_buf_alloc(4 * 64) >>> 0;
   assert.is(x.ring_enqueue(r, src, 4), 4);
   assert.is(x.ring_count(r), 4);

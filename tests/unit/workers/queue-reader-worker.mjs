@@ -1,9 +1,13 @@
 // A consumer thread using the TypeScript QueueReader (tsx registered here:
 // TS worker entries do not load under tsx on Node 20). It blocks in wait()
 // until END and reports the record types it read.
-import { workerData, parentPort } from "node:worker_threads";
+import { workerData, parentPort, isMainThread } from "node:worker_threads";
 import { register } from "tsx/esm/api";
 
+// uvu also imports the files under tests/unit: run only as a worker
+if (!isMainThread && workerData?.handle) await main();
+
+async function main() {
 register();
 const { QueueReader } = await import("../../../host/queue-reader.ts");
 const rd = QueueReader.attach(workerData.handle);
@@ -23,3 +27,4 @@ while (!rd.ended) {
 }
 rd.close();
 parentPort.postMessage({ types, seqs, waits, timeouts, ms: performance.now() - t0 });
+}
