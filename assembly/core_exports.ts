@@ -114,7 +114,8 @@ export function ports_of_proxy(proxy: u32, out: usize, max: u32): i32 {
   if (!S) return P.EINVAL;
   const s = P.slot_of_id(<i32>proxy);
   if (s < 0) return P.EINVAL;
-  if (max > 0 && (out == 0 || <u64>out + (<u64>max << 1) > (<u64>memory.size() << 16))) return P.EINVAL;
+  // out must lie in the heap (not in static data) and within memory
+  if (max > 0 && (out < __heap_base || <u64>out + (<u64>max << 1) > (<u64>memory.size() << 16))) return P.EINVAL;
   let n: u32 = 0;
   let p = P.first_port(<u32>s);
   while (p != 0xffff) {

@@ -146,3 +146,47 @@ export function brief(r: any, keys?: string[]): any {
   for (const k of keys) o[k] = rest[k];
   return o;
 }
+
+// ---- synthetic netlink messages ----
+
+export function attr(type: number, payload: Uint8Array): Uint8Array {
+  const len = 4 + payload.length;
+  const out = new Uint8Array((len + 3) & ~3);
+  const dv = new DataView(out.buffer);
+  dv.setUint16(0, len, true); dv.setUint16(2, type, true);
+  out.set(payload, 4);
+  return out;
+}
+export const u32le = (v: number) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, true); return b; };
+export const ip4be = (v: number) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v >>> 0, false); return b; };
+
+export function nlmsg(type: number, flags: number, body: Uint8Array, ...attrs: Uint8Array[]): Uint8Array {
+  const len = 16 + body.length + attrs.reduce((a, x) => a + x.length, 0);
+  const out = new Uint8Array((len + 3) & ~3);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, len, true); dv.setUint16(4, type, true); dv.setUint16(6, flags, true); dv.setUint32(8, 1, true);
+  out.set(body, 16);
+  let o = 16 + body.length;
+  for (const a of attrs) { out.set(a, o); o += a.length; }
+  return out;
+}
+export function rtmsg(family: number, dstLen: number, table: number, type = 1, scope = 0, proto = 4): Uint8Array {
+  return new Uint8Array([family, dstLen, 0, 0, table, proto, scope, type, 0, 0, 0, 0]);
+}
+/** RTM_NEWROUTE IPv4 dst/len via gw dev oif in table 254 (60 bytes) */
+export function route4(dst: number, len: number, gw: number, oif: number, type = 24, flags = 0x2): Uint8Array {
+  return nlmsg(type, flags, rtmsg(2, len, 254), attr(15, u32le(254)), attr(1, ip4be(dst)), attr(5, ip4be(gw)), attr(4, u32le(oif)));
+}
+export function route6(i: number, oif: number): Uint8Array {
+  const dst = new Uint8Array(16); dst[0] = 0x20; dst[1] = 0x01; dst[2] = 0x0d; dst[3] = 0xb8;
+  new DataView(dst.buffer).setUint32(4, i, false);
+  const gw = new Uint8Array(16); gw[0] = 0xfe; gw[1] = 0x80; gw[15] = 1;
+  return nlmsg(24, 0x2, rtmsg(10, 64, 254), attr(15, u32le(254)), attr(1, dst), attr(5, gw), attr(4, u32le(oif)), attr(6, u32le(1024)));
+}
+export function concat(parts: Uint8Array[]): Uint8Array {
+  const n = parts.reduce((a, x) => a + x.length, 0);
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
