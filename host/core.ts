@@ -10,6 +10,7 @@ export const ST_DONE = 1;
 export const ST_ERROR = 2;
 export const ST_DUMP_INTR = 4;
 export const ST_ACK = 8;
+export const ST_JOB = 16;
 
 export const KIND_LINK = 1;
 export const KIND_ADDR = 2;
@@ -66,4 +67,17 @@ export class Core {
     if (r < 0) throw fromErrno(r, what);
     return r;
   }
+}
+
+// stats block (assembly/state.ts): u32 counters in this order
+const STATS = ["messages", "malformed", "filtered", "staged", "link", "addr", "route", "neigh", "other", "done",
+  "errors", "dump_intr", "mirror_addr", "mirror_route4", "mirror_route6", "mirror_neigh", "via_ignored", "cloned",
+  "nexthops_over_cap", "implied_deletions", "mirror_grows", "sync_added", "sync_removed", "sync_changed", "generation",
+  "staging_grows", "seq", "acks"] as const;
+
+export function readCoreStats(core: Core): Record<(typeof STATS)[number], number> {
+  const out = {} as Record<(typeof STATS)[number], number>;
+  const dv = core.view;
+  STATS.forEach((n, i) => { out[n] = dv.getUint32(core.statsPtr + 4 * i, true); });
+  return out;
 }

@@ -8,7 +8,7 @@
 // otherwise every queue gets a copy. Types without a callback go to the
 // queues in bursts without ever becoming JS objects.
 import koffi from "koffi";
-import { Core, KIND_ALL, ST_DONE, ST_ERROR, ST_DUMP_INTR, RECORD_SIZE } from "./core.js";
+import { Core, KIND_ALL, ST_DONE, ST_ERROR, ST_DUMP_INTR, ST_JOB, RECORD_SIZE, readCoreStats } from "./core.js";
 import { NetlinkSocket, ALL_GROUPS, RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH } from "./netlink-socket.js";
 import { createTap, resolveInterface, queryLink, type TapHandle } from "./tap.js";
 import { IfpxError } from "./errors.js";
@@ -450,14 +450,18 @@ export class Ifpx {
   private processRx(len: number): void {
     const x = this.core.x;
     let p = 0;
-    while (p < len && this.sock) {
+    let job = false;
+    while ((p < len || job) && this.sock) {
       const n = x.process(p, len) >>> 0;
       const st = this.core.status();
+      // A kernel-silent deletion (e.g. IPv4 routes of a link that went down)
+      // may need more staging room than one call has: call again to finish it.
+      job = (st.flags & ST_JOB) !== 0;
       if (n) this.deliver(this.core.stagedPtr, n);
       const sync = this.sync;
       if (sync && (st.flags & ST_DUMP_INTR)) sync.restart = true;
       if (sync && (st.flags & (ST_DONE | ST_ERROR)) && st.seq === sync.seq) this.dumpFinished(st.flags, st.error);
-      if (st.nextOff <= p) break; // the core could not advance: never spin
+      if (st.nextOff <= p && !job) break; // the core could not advance: never spin
       p = st.nextOff;
     }
   }
@@ -635,11 +639,3 @@ export function readProxyInfo(dv: DataView, p: number) {
   };
 }
 const PI = { ifindex: 0, mtu: 4, mac: 8, flags: 16, operstate: 20, known: 21, gone: 22, name: 24 };
-
-function readCoreStats(core: Core): Record<string, number> {
-  const names: string[] = core.x.STATS_NAMES ?? [];
-  const out: Record<string, number> = {};
-  const dv = core.view;
-  names.forEach((n, i) => { out[n] = dv.getUint32(core.statsPtr + 4 * i, true); });
-  return out;
-}
