@@ -40,7 +40,10 @@
 //            3. plain stores of slot data into the claimed slots
 //            4. MP only: atomic.load prod.tail until == head (earlier producers published)
 //            5. atomic.store prod.tail = head+n   release: publishes the slot data of 3
-//            6. atomic.load waiters; atomic.notify(prod.tail) only if != 0
+//            6. atomic.load waiters; atomic.notify(prod.tail) only if != 0 (and, with a
+//               single consumer, only if atomic.load cons.head == head: the ring was
+//               empty, the only state a consumer sleeps in; the consumer's cons.head
+//               store precedes its seq-cst waiters increment, so it is visible here)
 //   dequeue  1. atomic.load prod.tail       acquire: pairs with enqueue 5, data of 3 visible
 //               (only when cons.cache shows too few records)
 //            2. cons.head: SC plain store / MC atomic.cmpxchg
@@ -165,8 +168,15 @@ export function ring_setup(r: usize, slots: u32, flags: u32): i32 {
   }
 }
 
-@inline function notify_waiters(r: usize): void {
-  if (atomic.load<u32>(r + H_WAITERS) != 0) atomic.notify(r + H_PROD_TAIL, -1);
+// A consumer sleeps only on an empty ring, i.e. on prod.tail == cons.head. With a
+// single consumer only the enqueue that moves prod.tail away from that value
+// (the one whose head == cons.head) must wake it; the later ones would only
+// repeat the futex syscall while the consumer is being scheduled. Several
+// consumers: notify whenever someone waits.
+@inline function notify_waiters(r: usize, head: u32, flags: u32): void {
+  if (atomic.load<u32>(r + H_WAITERS) != 0) {
+    if ((flags & RING_F_SC) == 0 || atomic.load<u32>(r + H_CONS_HEAD) == head) atomic.notify(r + H_PROD_TAIL, -1);
+  }
 }
 
 /** Enqueue up to n records (fixed: all n or none). Returns how many. */
@@ -210,7 +220,7 @@ export function ring_enqueue_impl(r: usize, src: usize, n: u32, fixed: bool): u3
     while (atomic.load<u32>(r + H_PROD_TAIL) != head) spins = backoff(r, spins);
   }
   atomic.store<u32>(r + H_PROD_TAIL, head + m);
-  notify_waiters(r);
+  notify_waiters(r, head, flags);
   return m;
 }
 

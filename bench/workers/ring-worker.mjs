@@ -63,7 +63,7 @@ function jsRing(sab, flags) {
     }
     if (!sp) { let s = 0; while (Atomics.load(h, PROD_TAIL) !== head) if (++s > 256) { Atomics.wait(sleeper, 0, 0, 0.001); s = 0; } }
     Atomics.store(h, PROD_TAIL, (head + m) | 0);
-    if (Atomics.load(h, WAITERS) !== 0) Atomics.notify(h, PROD_TAIL);
+    if (Atomics.load(h, WAITERS) !== 0 && (!sc || Atomics.load(h, CONS_HEAD) === head)) Atomics.notify(h, PROD_TAIL);
     return m;
   }
   function dequeue(dst, n) {
