@@ -14,7 +14,7 @@
 import { K_ADDR, K_R4, K_R6, K_NEIGH, E_SLOT } from "./table";
 import { tmpl_begin, emit } from "./staging";
 import * as R from "./record";
-import { AF_INET, AF_INET6, RT_TABLE_LOCAL } from "./nl";
+import { AF_INET, AF_INET6, RT_TABLE_LOCAL, cpy16 } from "./nl";
 
 export const A_FAMILY: usize = 1;
 export const A_PREFIX: usize = 2;
@@ -69,7 +69,7 @@ export function stage_entry(k: u32, e: usize, add: bool, flags: u8, port: i32): 
     const ty: u16 = v4 ? (add ? R.EV_ADDR_ADD : R.EV_ADDR_DEL) : (add ? R.EV_ADDR6_ADD : R.EV_ADDR6_DEL);
     const t = tmpl_begin(ty, slot, v4 ? AF_INET : AF_INET6, flags);
     if (v4) store<u32>(t + R.R_ADDR_IP, load<u32>(e + A_ADDR));
-    else memory.copy(t + R.R_ADDR_IP, e + A_ADDR, 16);
+    else cpy16(t + R.R_ADDR_IP, e + A_ADDR);
     store<u8>(t + R.R_ADDR_PREFIX, load<u8>(e + A_PREFIX));
     store<u8>(t + R.R_ADDR_SCOPE, load<u8>(e + A_SCOPE));
     store<u32>(t + R.R_ADDR_FLAGS, load<u32>(e + A_FLAGS));
@@ -86,8 +86,8 @@ export function stage_entry(k: u32, e: usize, add: bool, flags: u8, port: i32): 
       store<u32>(t + R.R_ROUTE_DST, load<u32>(e + RT_DST));
       store<u32>(t + R.R_ROUTE_GW, load<u32>(e + R4_GW));
     } else {
-      memory.copy(t + R.R_ROUTE_DST, e + RT_DST, 16);
-      memory.copy(t + R.R_ROUTE_GW, e + R6_GW, 16);
+      cpy16(t + R.R_ROUTE_DST, e + RT_DST);
+      cpy16(t + R.R_ROUTE_GW, e + R6_GW);
     }
     store<u8>(t + R.R_ROUTE_DEPTH, load<u8>(e + RT_DSTLEN));
     store<u8>(t + R.R_ROUTE_TYPE, load<u8>(a + RA_TYPE));
@@ -103,8 +103,8 @@ export function stage_entry(k: u32, e: usize, add: bool, flags: u8, port: i32): 
     const ty: u16 = v4 ? (add ? R.EV_NEIGH_ADD : R.EV_NEIGH_DEL) : (add ? R.EV_NEIGH6_ADD : R.EV_NEIGH6_DEL);
     const t = tmpl_begin(ty, slot, v4 ? AF_INET : AF_INET6, flags);
     if (v4) store<u32>(t + R.R_NEIGH_IP, load<u32>(e + N_DST));
-    else memory.copy(t + R.R_NEIGH_IP, e + N_DST, 16);
-    memory.copy(t + R.R_NEIGH_MAC, e + N_MAC, 6);
+    else cpy16(t + R.R_NEIGH_IP, e + N_DST);
+    store<u32>(t + R.R_NEIGH_MAC, load<u32>(e + N_MAC)); store<u16>(t + R.R_NEIGH_MAC + 4, load<u16>(e + N_MAC + 4));
     store<u16>(t + R.R_NEIGH_STATE, load<u16>(e + N_STATE));
     store<u8>(t + R.R_NEIGH_FLAGS, load<u8>(e + N_FLAGS));
     store<u8>(t + R.R_NEIGH_TYPE, load<u8>(e + N_TYPE));

@@ -1,5 +1,5 @@
 // RTM_NEWADDR / RTM_DELADDR for proxies. Key: (proxy, family, address, prefixlen).
-import { attr_ok, attr_type, attr_next, AF_INET, AF_INET6, RTM_DELADDR, IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS, bswap32 } from "./nl";
+import { attr_ok, attr_type, attr_next, AF_INET, AF_INET6, RTM_DELADDR, IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS, bswap32, cpy16, zero8 } from "./nl";
 import { S, O_SCRATCH, stat_inc, SS_FILTERED, SS_OTHER } from "./state";
 import { slot_of_ifindex } from "./proxies";
 import { K_ADDR, t_find } from "./table";
@@ -41,12 +41,12 @@ export function handle_addr(m: usize, mlen: u32, type: u16): bool {
   if (s < 0) { stat_inc(SS_FILTERED); return true; }
 
   const c = load<usize>(S + O_SCRATCH);
-  memory.fill(c, 0, A_SIZE);
+  zero8(c, A_SIZE);
   store<u8>(c + A_FAMILY, family);
   store<u8>(c + A_PREFIX, prefixlen);
   store<u8>(c + 3, <u8>s);
   if (family == AF_INET) store<u32>(c + A_ADDR, bswap32(load<u32>(ip)));
-  else memory.copy(c + A_ADDR, ip, 16);
+  else cpy16(c + A_ADDR, ip);
   store<u32>(c + A_FLAGS, ifaflags);
   store<u8>(c + A_SCOPE, scope);
   store<u32>(c + A_GEN, cur_gen());

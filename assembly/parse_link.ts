@@ -32,7 +32,7 @@ export function stage_link(slot: u32, which: u32, flags: u8, port: i32): u32 {
   }
   if (which & LK_MAC) {
     const t = tmpl_begin(R.EV_MAC_CHANGE, <i32>slot, 0, flags);
-    memory.copy(t + R.R_MAC, p + P_MAC, 6);
+    store<u32>(t + R.R_MAC, load<u32>(p + P_MAC)); store<u16>(t + R.R_MAC + 4, load<u16>(p + P_MAC + 4));
     n += emit(slot, port);
   }
   return n;

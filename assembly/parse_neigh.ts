@@ -2,7 +2,7 @@
 // Kernel quirk: `ip neigh del` first sends RTM_NEWNEIGH with NUD_FAILED and no
 // NDA_LLADDR, then RTM_DELNEIGH; the first is reported faithfully (NEIGH_ADD,
 // REPLACE, state FAILED, mac zero), as `ip neigh show` would show it.
-import { attr_ok, attr_type, attr_next, AF_INET, AF_INET6, RTM_DELNEIGH, NDA_DST, NDA_LLADDR, bswap32 } from "./nl";
+import { attr_ok, attr_type, attr_next, AF_INET, AF_INET6, RTM_DELNEIGH, NDA_DST, NDA_LLADDR, bswap32, cpy16, zero8 } from "./nl";
 import { S, O_SCRATCH, stat_inc, SS_FILTERED, SS_OTHER } from "./state";
 import { slot_of_ifindex } from "./proxies";
 import { K_NEIGH, t_find } from "./table";
@@ -36,12 +36,12 @@ export function handle_neigh(m: usize, mlen: u32, type: u16): bool {
   if (s < 0) { stat_inc(SS_FILTERED); return true; }
 
   const c = load<usize>(S + O_SCRATCH);
-  memory.fill(c, 0, N_SIZE);
+  zero8(c, N_SIZE);
   store<u8>(c + N_FAMILY, family);
   store<u8>(c + N_TYPE, ndtype);
   store<u8>(c + 3, <u8>s);
   if (family == AF_INET) store<u32>(c + N_DST, bswap32(load<u32>(dst)));
-  else memory.copy(c + N_DST, dst, 16);
+  else cpy16(c + N_DST, dst);
   store<u32>(c + N_GEN, cur_gen());
   const nl = lllen < 6 ? lllen : 6;
   for (let i: u32 = 0; i < nl; i++) store<u8>(c + N_MAC + i, load<u8>(ll + i));
@@ -68,7 +68,7 @@ export function handle_neigh(m: usize, mlen: u32, type: u16): bool {
   store<u8>(e + N_FLAGS, nflags);
   store<u8>(e + N_TYPE, ndtype);
   if (changed) {
-    memory.copy(e + N_MAC, c + N_MAC, 6);
+    store<u32>(e + N_MAC, load<u32>(c + N_MAC)); store<u16>(e + N_MAC + 4, load<u16>(c + N_MAC + 4));
     store<u16>(e + N_STATE, state);
     note_changed(KB_NEIGH);
     stage_entry(K_NEIGH, e, true, flags | F_REPLACE, -1);

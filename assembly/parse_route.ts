@@ -4,7 +4,7 @@
 // hops through other interfaces match no proxy and are not mirrored; nh_count
 // still counts every next hop of the route.
 import { attr_ok, attr_type, attr_next, align4, bswap32, AF_INET, AF_INET6, RTM_DELROUTE, NLM_F_REPLACE,
-  RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE, RTA_VIA, RTM_F_CLONED } from "./nl";
+  RTA_DST, RTA_OIF, cpy16, zero8, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE, RTA_VIA, RTM_F_CLONED } from "./nl";
 import { S, O_SCRATCH, stat_inc, SS_FILTERED, SS_OTHER, SS_VIA, SS_CLONED, SS_NH_OVER } from "./state";
 import { slot_of_ifindex } from "./proxies";
 import { K_R4, K_R6, t_find, t_cap, t_at, t_home, e_same_ident } from "./table";
@@ -13,18 +13,18 @@ import { RT_DSTLEN, RT_TOS, RT_TABLE, RT_PRIO, RT_DST, R4_GW, R6_GW, R4_SIZE, R6
 import { live_flags, note_added, note_changed, cur_gen, KB_ROUTE } from "./sync";
 import { F_REPLACE } from "./record";
 
-// next hops through proxies of one message: {u8 slot, u8 weight, pad, gw at +4 (IPv4 host order)}
+// next hops through proxies of one message: {u8 slot, u8 weight, pad, gw[16] at +4 (IPv4 host order), pad}
 export const NH_OFF: usize = 128;
-export const NH_SIZE: usize = 20;
+export const NH_SIZE: usize = 24;
 export const NH_MAX: u32 = 1024;
-export const SCRATCH_SIZE: usize = 128 + 20 * 1024;
+export const SCRATCH_SIZE: usize = 128 + 24 * 1024;
 
 @inline function nh_at(i: u32): usize { return load<usize>(S + O_SCRATCH) + NH_OFF + <usize>i * NH_SIZE; }
 
 // IPv4 gateways are kept host-order (as reported), IPv6 as received
 @inline function copy_gw(v4: bool, to: usize, gw: usize): void {
   if (v4) store<u32>(to, bswap32(load<u32>(gw)));
-  else memory.copy(to, gw, 16);
+  else cpy16(to, gw);
 }
 
 /** find the first entry of c's identity, or 0 */
@@ -129,7 +129,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
       if (s >= 0) {
         if (nnh < NH_MAX) {
           const x = nh_at(nnh++);
-          memory.fill(x, 0, NH_SIZE);
+          zero8(x, NH_SIZE);
           store<u8>(x, <u8>s);
           store<u8>(x + 1, <u8>(<u32>load<u8>(h + 3) + 1));
           if (ngw) copy_gw(v4, x + 4, ngw);
@@ -142,7 +142,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
     const s = slot_of_ifindex(oif);
     if (s >= 0) {
       const x = nh_at(nnh++);
-      memory.fill(x, 0, NH_SIZE);
+      zero8(x, NH_SIZE);
       store<u8>(x, <u8>s);
       store<u8>(x + 1, 1);
       if (gw) copy_gw(v4, x + 4, gw);
@@ -151,14 +151,14 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
 
   // candidate entry with the identity
   const c = load<usize>(S + O_SCRATCH);
-  memory.fill(c, 0, v4 ? R4_SIZE : R6_SIZE);
+  zero8(c, v4 ? R4_SIZE : R6_SIZE);
   store<u8>(c + RT_DSTLEN, dst_len);
   store<u8>(c + RT_TOS, tos);
   store<u32>(c + RT_TABLE, table);
   store<u32>(c + RT_PRIO, prio);
   if (dst) {
     if (v4) store<u32>(c + RT_DST, bswap32(load<u32>(dst)));
-    else memory.copy(c + RT_DST, dst, 16);
+    else cpy16(c + RT_DST, dst);
   }
   const known = first_of_ident(k, c) != 0;
   if (nnh == 0 && !known) { stat_inc(SS_FILTERED); return true; }
@@ -171,7 +171,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
       const x = nh_at(j);
       store<u8>(c + 3, load<u8>(x));
       if (v4) store<u32>(c + R4_GW, load<u32>(x + 4));
-      else memory.copy(c + R6_GW, x + 4, 16);
+      else cpy16(c + R6_GW, x + 4);
       const e = t_find(k, c, true);
       if (e) { stage_entry(k, e, false, flags, -1); m_delete(k, e); }
     }
@@ -191,7 +191,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
     const x = nh_at(j);
     store<u8>(c + 3, load<u8>(x));
     if (v4) store<u32>(c + R4_GW, load<u32>(x + 4));
-    else memory.copy(c + R6_GW, x + 4, 16);
+    else cpy16(c + R6_GW, x + 4);
     store<u8>(c + ra + RA_TYPE, rtype);
     store<u8>(c + ra + RA_PROTO, proto);
     store<u8>(c + ra + RA_SCOPE, scope);
@@ -208,7 +208,8 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
     store<u32>(e + go, gen);
     // type..nh_count (5 bytes); eflags (dead mark) is ours and stays
     if (load<u32>(e + ra) != load<u32>(c + ra) || load<u8>(e + ra + 4) != load<u8>(c + ra + 4)) {
-      memory.copy(e + ra, c + ra, 5);
+      store<u32>(e + ra, load<u32>(c + ra));
+      store<u8>(e + ra + 4, load<u8>(c + ra + 4));
       note_changed(KB_ROUTE);
       stage_entry(k, e, true, flags | F_REPLACE, -1);
     }

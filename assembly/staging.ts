@@ -8,6 +8,7 @@
 // needs more (a proxy with thousands of bound ports) the area doubles instead of
 // dropping records (the old block is lost: no free in the stub runtime; the
 // host must re-read staged_ptr() after each call).
+import { cpy8, zero8 } from "./nl";
 import { S, O_STAGE, O_STAGE_CAP, O_NSTAGED, O_TMPL, SS_STAGED, SS_STAGE_GROWS, stat_add, stat_inc, next_seq } from "./state";
 import { EVENT_SIZE, R_TYPE, R_PORT, R_PROXY, R_FLAGS, R_FAMILY, R_IFINDEX, R_SEQ, PORT_NONE } from "./record";
 import { pslot, P_ID, P_IFINDEX, first_port, next_port } from "./proxies";
@@ -35,7 +36,7 @@ function ensure(n: u32): void {
 /** clear the template and fill its header for a proxy slot (slot < 0: no proxy) */
 export function tmpl_begin(type: u16, slot: i32, family: u8, flags: u8): usize {
   const t = S + O_TMPL;
-  memory.fill(t, 0, EVENT_SIZE);
+  zero8(t, EVENT_SIZE);
   store<u16>(t + R_TYPE, type);
   store<u16>(t + R_PORT, PORT_NONE);
   store<u8>(t + R_FLAGS, flags);
@@ -54,7 +55,7 @@ function put(port: u32): void {
   ensure(1);
   const n = load<u32>(S + O_NSTAGED);
   const dst = load<usize>(S + O_STAGE) + <usize>n * EVENT_SIZE;
-  memory.copy(dst, S + O_TMPL, EVENT_SIZE);
+  cpy8(dst, S + O_TMPL, EVENT_SIZE);
   store<u16>(dst + R_PORT, <u16>port);
   store<u32>(S + O_NSTAGED, n + 1);
   stat_inc(SS_STAGED);

@@ -14,6 +14,7 @@
 //   +0 usize slots, +8 u32 cap (power of 2), +12 u32 count, +16 u32 esize,
 //   +20 u32 mutations (bumped by deletes and growth: moves entries, so
 //   iterating sweeps restart)
+import { cpy8, zero8 } from "./nl";
 import { S, O_TABLES, zalloc, stat_inc, SS_GROWS } from "./state";
 
 export const K_ADDR: u32 = 0;
@@ -123,7 +124,7 @@ function grow(k: u32): void {
     if (!load<u8>(e)) continue;
     let j = e_hash(k, e) & (ncap - 1);
     while (load<u8>(nb + <usize>j * es)) j = (j + 1) & (ncap - 1);
-    memory.copy(nb + <usize>j * es, e, es);
+    cpy8(nb + <usize>j * es, e, es);
   }
   store<u32>(d + 20, t_mut(k) + 1);
   stat_inc(SS_GROWS);
@@ -138,7 +139,7 @@ export function t_insert(k: u32, cand: usize): usize {
   let i = e_hash(k, cand) & mask;
   let e = t_at(k, i);
   while (load<u8>(e)) { i = (i + 1) & mask; e = t_at(k, i); }
-  memory.copy(e, cand, <usize>t_esize(k));
+  cpy8(e, cand, <usize>t_esize(k));
   store<u8>(e, 1);
   store<u32>(d + 12, t_count(k) + 1);
   return e;
@@ -157,12 +158,12 @@ export function t_delete(k: u32, e: usize): void {
     if (!load<u8>(ej)) break;
     const home = e_hash(k, ej) & mask;
     if (((j - home) & mask) >= ((j - hole) & mask)) {
-      memory.copy(base + <usize>hole * es, ej, es);
+      cpy8(base + <usize>hole * es, ej, es);
       hole = j;
     }
     j = (j + 1) & mask;
   }
-  memory.fill(base + <usize>hole * es, 0, es);
+  zero8(base + <usize>hole * es, es);
   store<u32>(d + 12, t_count(k) - 1);
   store<u32>(d + 20, t_mut(k) + 1);
 }
