@@ -333,6 +333,14 @@ int ifpx_dpdk_port_remove(uint16_t port)
 	return rte_dev_remove(dev);
 }
 
+/* if_nametoindex(3): 0 when no such interface. net_tap attaches to an EXISTING
+ * tap of the same name (another queue of a multi-queue tap) instead of
+ * failing, so a proxy that must own its interface checks first. */
+unsigned int ifpx_dpdk_if_nametoindex(const char *name)
+{
+	return if_nametoindex(name);
+}
+
 unsigned int ifpx_dpdk_port_count_avail(void)
 {
 	return rte_eth_dev_count_avail();

@@ -144,6 +144,14 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Where the primary maps its hugepage memory, unless --base-virtaddr is given.
+ * A secondary must map the same addresses. EAL's default (0x900600000 here)
+ * lies in the range where V8 places heap pages at random addresses (below
+ * 0x400000000000 on x86-64), so a Node secondary failed now and then with
+ * "Cannot get a virtual area at requested address"; glibc maps top-down from
+ * just below 0x7f0000000000. 0x500000000000 is clear of both. */
+#define DEFAULT_BASE_VIRTADDR "--base-virtaddr=0x500000000000"
+
 int main(int argc, char **argv)
 {
 	const char *ring_name = NULL;
@@ -152,6 +160,22 @@ int main(int argc, char **argv)
 	int expect[256], n_expect = 0, seen = 0, quiet = 0;
 	unsigned int hold = 0;
 	double timeout = 10;
+	int has_base = 0, n = 0;
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strncmp(argv[i], "--base-virtaddr", 15) == 0)
+			has_base = 1;
+	char **eal_argv = calloc((size_t)argc + 2, sizeof(char *));
+	if (eal_argv == NULL)
+		return 1;
+	eal_argv[n++] = argv[0];
+	if (!has_base)
+		eal_argv[n++] = (char *)DEFAULT_BASE_VIRTADDR;
+	for (int i = 1; i < argc; i++)
+		eal_argv[n++] = argv[i];
+	argc = n;
+	argv = eal_argv;
+
 	int ret = rte_eal_init(argc, argv);
 
 	if (ret < 0) {

@@ -24,8 +24,9 @@ export interface EalOptions {
   memoryMb?: number;
   /** --vdev devargs to create at init */
   vdevs?: string[];
-  /** --log-level, e.g. "notice" or "lib.eal:debug" (default: EAL's own) */
-  logLevel?: string;
+  /** --log-level, e.g. "notice" or "lib.eal:debug"; an array gives one
+   *  --log-level per entry (EAL takes one type:level per option) */
+  logLevel?: string | string[];
   /** more EAL arguments, appended last */
   extraArgs?: string[];
 }
@@ -51,7 +52,7 @@ export function ealArgs(opts: EalOptions = {}): string[] {
   }
   args.push("--no-pci", `--lcores=${opts.lcores ?? `0@(${affinityCpus()})`}`);
   for (const v of opts.vdevs ?? []) args.push(`--vdev=${v}`);
-  if (opts.logLevel) args.push(`--log-level=${opts.logLevel}`);
+  for (const l of typeof opts.logLevel === "string" ? [opts.logLevel] : opts.logLevel ?? []) args.push(`--log-level=${l}`);
   args.push(...(opts.extraArgs ?? []));
   return args;
 }

@@ -78,6 +78,7 @@ export interface Shim {
   port_info(port: number, ifindex: Uint32Array, mtu: Uint16Array, mac: Uint8Array, ifname: Uint8Array, devname: Uint8Array): number;
   port_remove(port: number): number;
   port_count_avail(): number;
+  if_nametoindex(name: string): number;
   port_is_valid(port: number): number;
   abi(what: number): number;
 }
@@ -111,6 +112,7 @@ function load(): Shim {
     vdev_create: f("int ifpx_dpdk_vdev_create(const char *devargs)"),
     port_info: f("int ifpx_dpdk_port_info(uint16_t port, void *if_index, void *mtu, void *mac, void *ifname, void *devname)"),
     port_remove: f("int ifpx_dpdk_port_remove(uint16_t port)"),
+    if_nametoindex: f("unsigned int ifpx_dpdk_if_nametoindex(const char *name)"),
     port_count_avail: f("unsigned int ifpx_dpdk_port_count_avail(void)"),
     port_is_valid: f("int ifpx_dpdk_port_is_valid(uint16_t port)"),
     abi: f("int ifpx_dpdk_abi(int what)"),

@@ -39,7 +39,18 @@ export const DpdkPorts = {
   /** A net_tap port whose kernel interface is `name` (default dtap<N>). */
   createTapProxy(opts: { name?: string } = {}): TapProxy {
     requireEal("createTapProxy");
-    const port = probeNext("net_tap", (n) => `,iface=${opts.name ?? `dtap${n}`}`);
+    const lib = dpdk();
+    // net_tap would silently attach to an existing tap of that name (one more
+    // queue of a multi-queue tap): a proxy must own a new interface.
+    if (opts.name !== undefined && lib.if_nametoindex(opts.name) !== 0)
+      throw new DpdkError(`interface ${opts.name} already exists`, 17);
+    let iface = opts.name;
+    if (iface === undefined) {
+      let n = nextIndex.net_tap;
+      while (lib.if_nametoindex(`dtap${n}`) !== 0) n++;
+      iface = `dtap${n}`;
+    }
+    const port = probeNext("net_tap", () => `,iface=${iface}`);
     const i = DpdkPorts.info(port);
     if (i.ifindex === 0) throw new DpdkError(`net_tap port ${port} has no kernel interface`, 19);
     return { portId: port, ifindex: i.ifindex, name: i.name };

@@ -1,0 +1,170 @@
+// Node as a DPDK secondary feeding a C primary's named rte_ring
+// (examples/dpdk-primary). Needs root, DPDK, hugepages (prepared here), and a
+// C compiler to build the primary. Not run (and says why) otherwise.
+// The primary is spawned BEFORE EAL init in this process (children inherit
+// EAL's fds), and its hugepage files are removed at the end.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dpdkAvailable, Eal, RteRingQueue, EVENT_SIZE } from "../../host/dpdk/index.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const primaryBin = `${root}examples/dpdk-primary/build/dpdk-primary`;
+const prefix = `ifpxmp${process.pid}`;
+const ringName = `ifpxmp${process.pid}`;
+const PORT = 3;
+
+function prepare(): string | undefined {
+  const a = dpdkAvailable();
+  if (!a.ok) return a.reason;
+  if (process.getuid?.() !== 0) return "needs root (hugepages)";
+  try {
+    if (!existsSync(primaryBin)) execFileSync("bash", [`${root}examples/dpdk-primary/build.sh`], { stdio: "pipe" });
+  } catch (e) {
+    return `cannot build examples/dpdk-primary: ${(e as any).stderr ?? e}`;
+  }
+  try {
+    execFileSync("sh", ["-c", "f=$(awk '/HugePages_Free/{print $2}' /proc/meminfo); [ \"$f\" -ge 64 ] || echo 256 > /proc/sys/vm/nr_hugepages; " +
+      "mkdir -p /dev/hugepages; mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages"], { stdio: "pipe" });
+  } catch (e) {
+    return `cannot prepare hugepages: ${(e as any).stderr ?? e}`;
+  }
+  const free = Number(/HugePages_Free:\s*(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))![1]);
+  if (free < 64) return `only ${free} free 2 MiB hugepages (need 64)`;
+  return undefined;
+}
+
+const T: Record<string, number> = {
+  MAC_CHANGE: 0, MTU_CHANGE: 1, LINK_CHANGE: 2, ADDR_ADD: 3, ADDR_DEL: 4, ADDR6_ADD: 5, ADDR6_DEL: 6,
+  ROUTE_ADD: 7, ROUTE_DEL: 8, ROUTE6_ADD: 9, ROUTE6_DEL: 10, NEIGH_ADD: 11, NEIGH_DEL: 12,
+  NEIGH6_ADD: 13, NEIGH6_DEL: 14, CFG_DONE: 15, OVERFLOW: 19,
+};
+
+/** The events of the upstream 16-step functional test, as records for port PORT. */
+function script(): { types: string[]; recs: Uint8Array } {
+  const ip4 = 0xc633640e; // 198.51.100.14
+  const net4 = 0xc6336400; // 198.51.100.0
+  const ip6 = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef];
+  const mac2 = [0x02, 0x00, 0x00, 0x00, 0x00, 0x02];
+  type F = (v: DataView, b: Uint8Array) => void;
+  const steps: [string, F][] = [
+    ["LINK_CHANGE", (v) => v.setUint8(16, 1)],
+    ["MAC_CHANGE", (_v, b) => b.set([0x02, 0, 0, 0, 0, 0x01], 16)],
+    ["MTU_CHANGE", (v) => v.setUint32(16, 1600, true)],
+    ["ADDR_ADD", (v) => { v.setUint32(16, ip4, true); v.setUint8(32, 32); }],
+    ["ROUTE_ADD", (v) => { v.setUint32(16, ip4, true); v.setUint8(48, 32); }],
+    ["ADDR_DEL", (v) => { v.setUint32(16, ip4, true); v.setUint8(32, 32); }],
+    ["ROUTE_DEL", (v) => { v.setUint32(16, ip4, true); v.setUint8(48, 32); }],
+    ["ROUTE_ADD", (v) => { v.setUint32(16, net4, true); v.setUint8(48, 24); }],
+    ["ROUTE_DEL", (v) => { v.setUint32(16, net4, true); v.setUint8(48, 24); }],
+    ["NEIGH_ADD", (v, b) => { v.setUint32(16, ip4, true); b.set(mac2, 32); }],
+    ["NEIGH_DEL", (v) => v.setUint32(16, ip4, true)],
+    ["ADDR6_ADD", (v, b) => { b.set(ip6, 16); v.setUint8(32, 128); }],
+    ["ROUTE6_ADD", (v, b) => { b.set(ip6, 16); v.setUint8(48, 128); }],
+    ["ADDR6_DEL", (v, b) => { b.set(ip6, 16); v.setUint8(32, 128); }],
+    ["ROUTE6_DEL", (v, b) => { b.set(ip6, 16); v.setUint8(48, 128); }],
+    ["ROUTE6_ADD", (v, b) => { b.set(ip6.slice(0, 12), 16); v.setUint8(48, 96); }],
+    ["ROUTE6_DEL", (v, b) => { b.set(ip6.slice(0, 12), 16); v.setUint8(48, 96); }],
+    ["NEIGH6_ADD", (_v, b) => { b.set(ip6, 16); b.set(mac2, 32); }],
+    ["NEIGH6_DEL", (_v, b) => b.set(ip6, 16)],
+    ["LINK_CHANGE", () => {}],
+    ["CFG_DONE", () => {}],
+  ];
+  const recs = new Uint8Array(steps.length * EVENT_SIZE);
+  steps.forEach(([t, f], i) => {
+    const b = recs.subarray(i * EVENT_SIZE, (i + 1) * EVENT_SIZE);
+    const v = new DataView(b.buffer, b.byteOffset, EVENT_SIZE);
+    v.setUint16(0, T[t], true);
+    v.setUint16(2, t === "CFG_DONE" ? 0xffff : PORT, true);
+    v.setUint16(4, 0, true);           // proxy 0
+    v.setUint8(7, t.includes("6") ? 10 : t === "CFG_DONE" || t.endsWith("CHANGE") ? 0 : 2);
+    v.setUint32(8, 7, true);           // ifindex
+    v.setUint32(12, i + 1, true);      // seq
+    f(v, b);
+  });
+  return { types: steps.map((s) => s[0]), recs };
+}
+
+function cleanupFiles() {
+  try {
+    for (const f of readdirSync("/dev/hugepages")) if (f.startsWith(`${prefix}map_`)) rmSync(`/dev/hugepages/${f}`, { force: true });
+  } catch { /* none */ }
+  rmSync(`/var/run/dpdk/${prefix}`, { recursive: true, force: true });
+}
+
+const reason = prepare();
+if (reason) {
+  console.log(`dpdk tests not run: ${reason}`);
+} else {
+  let primary: ChildProcess | undefined;
+  let out = "";
+  let exited: Promise<number | null>;
+
+  test("a C primary verifies the scripted sequence (with an OVERFLOW) published by Node as a secondary", async () => {
+    cleanupFiles();
+    const { types, recs } = script();
+    const CAP = 8, FIRST = 10; // the first 10 go into a ring of 8 the primary holds until full: 2 lost
+    const expected = [...types.slice(0, CAP), "OVERFLOW", ...types.slice(FIRST)];
+    // spawned before EAL init in this process
+    primary = spawn(primaryBin, ["--file-prefix", prefix, "--no-pci", "--lcores=0@(0-1)", "--log-level=lib.eal:warning", "--",
+      "--ring", ringName, "--size", String(CAP), "--hold", String(CAP), "--port", String(PORT),
+      "--expect", expected.join(","), "--timeout", "30"], { stdio: ["ignore", "pipe", "pipe"] });
+    exited = new Promise((res) => primary!.on("exit", (code) => res(code)));
+    primary.stdout!.setEncoding("utf8").on("data", (d) => { out += d; });
+    primary.stderr!.setEncoding("utf8").on("data", (d) => { out += d; });
+    const t0 = Date.now();
+    while (!out.includes("READY")) {
+      if (primary.exitCode !== null || Date.now() - t0 > 20000) assert.unreachable(`primary did not start:\n${out}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.match(out, `READY ring=${ringName} capacity=${CAP}`);
+
+    const e = Eal.init({ mode: "secondary", filePrefix: prefix, logLevel: "lib.eal:warning" });
+    assert.ok(e.args.includes("--proc-type=secondary"));
+    assert.is(Eal.processType, "secondary");
+    const q = RteRingQueue.lookup(ringName);
+    assert.is(q.capacity, CAP);
+    assert.is(q.owner, false);
+
+    assert.is(q.publish(recs, FIRST), CAP);
+    assert.is(q.lost, FIRST - CAP);
+    assert.ok(q.overflowed);
+    // the primary drains once the ring is full; publish the rest as room returns
+    let i = FIRST;
+    const deadline = Date.now() + 20000;
+    while (i < types.length) {
+      const chunk = Math.min(3, types.length - i);
+      if (q.freeCount() >= chunk + (q.overflowed ? 1 : 0)) {
+        assert.is(q.publish(recs.subarray(i * EVENT_SIZE), chunk), chunk);
+        i += chunk;
+      } else {
+        assert.ok(Date.now() < deadline, `ring did not drain:\n${out}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    assert.not.ok(q.overflowed);
+    assert.is(q.lost, 2);
+    q.close(); // looked up: the primary owns (and frees) it
+
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("timeout"), 25000))]);
+    assert.is(code, 0, `primary exit ${code}:\n${out}`);
+    assert.match(out, `VERIFIED ${expected.length} expected events (${expected.length} received)`);
+    const seen = out.split("\n").filter((l) => /^[A-Z0-9_]+ type=/.test(l));
+    assert.equal(seen.map((l) => l.split(" ")[0]), expected);
+    assert.match(seen[CAP], /^OVERFLOW type=19 port=65535 .* lost=2$/);
+    assert.ok(seen.some((l) => /^ROUTE_ADD .*port=3 .*dst=198\.51\.100\.0\/24 gw=0\.0\.0\.0/.test(l)), out);
+    assert.ok(seen.some((l) => /^NEIGH6_ADD .*ip=2001:db8::dead:beef mac=02:00:00:00:00:02/.test(l)), out);
+    assert.ok(seen.some((l) => /^ROUTE6_ADD .*dst=2001:db8::\/96/.test(l)), out);
+  });
+
+  test.after(async () => {
+    try { Eal.cleanup(); } catch { /* reported by the test */ }
+    if (primary && primary.exitCode === null) { primary.kill("SIGTERM"); await exited; }
+    cleanupFiles();
+    const left = existsSync("/dev/hugepages") ? readdirSync("/dev/hugepages").filter((f) => f.startsWith(prefix)) : [];
+    if (left.length) console.log(`hugepage files left: ${left.join(" ")}`);
+  });
+  test.run();
+}
