@@ -40,7 +40,11 @@ export function seq_last(): u32 { return S ? stat_get(SS_SEQ) : 0; }
 /**
  * Parse rx[off..len). Returns records staged. Stops early, at a message
  * boundary, when staging runs short: status.next_off says where to resume
- * (== len when everything was consumed).
+ * (== len when everything was consumed). The host must resume with the
+ * unconsumed bytes starting at next_off (in place, or moved to another offset
+ * of rx) before appending anything else: when an implied-deletion job is
+ * pending (status flag bit4) next_off is left ON the message that started it,
+ * and the next call finishes the job and then skips that one message.
  */
 export function process(off: u32, len: u32): u32 {
   if (!S) return 0;
@@ -54,21 +58,28 @@ export function proxy_add(id: u32, ifindex: i32): i32 {
   return P.proxy_add_impl(id, ifindex);
 }
 
+// drop a proxy's mirror entries (and a pending job on it) without staging
+function forget_entries(slot: u32): void {
+  if (load<u32>(S + O_JOB) != JOB_NONE && load<u32>(S + O_JOB + 4) == slot) store<u32>(S + O_JOB, JOB_NONE);
+  for (let k: u32 = 0; k < KINDS; k++) {
+    let i: u32 = 0;
+    while (i < t_cap(k)) {
+      const e = t_at(k, i);
+      if (load<u8>(e) && e_slot(e) == slot) { m_delete(k, e); continue; } // a later entry may shift into i
+      i++;
+    }
+  }
+  const p = P.pslot(slot);
+  store<u32>(p + P.P_NADDR4, 0);
+}
+
 /** forget a proxy: its bindings and mirror entries go, no records are staged */
 export function proxy_remove(id: u32): i32 {
   if (!S) return P.EINVAL;
   const s = P.slot_of_id(<i32>id);
   if (s < 0) return P.EINVAL;
   const slot = <u32>s;
-  if (load<u32>(S + O_JOB) != JOB_NONE && load<u32>(S + O_JOB + 4) == slot) store<u32>(S + O_JOB, JOB_NONE);
-  for (let k: u32 = 0; k < KINDS; k++) {
-    let i: u32 = 0;
-    while (i < t_cap(k)) {
-      const e = t_at(k, i);
-      if (load<u8>(e) && e_slot(e) == slot) { m_delete(k, e); continue; }
-      i++;
-    }
-  }
+  forget_entries(slot);
   P.unbind_all(slot);
   P.proxy_free(slot);
   refresh_counts();
@@ -79,7 +90,13 @@ export function proxy_set_ifindex(id: u32, ifindex: i32): i32 {
   if (!S) return P.EINVAL;
   const s = P.slot_of_id(<i32>id);
   if (s < 0) return P.EINVAL;
-  return P.proxy_set_ifindex_impl(<u32>s, ifindex);
+  const p = P.pslot(<u32>s);
+  if (load<i32>(p + P.P_IFINDEX) == ifindex && !load<u8>(p + P.P_GONE)) return 0;
+  const r = P.proxy_set_ifindex_impl(<u32>s, ifindex);
+  // what was mirrored belonged to the old interface: forget it (no records;
+  // the host replays or resyncs the new interface's state)
+  if (r == 0) { forget_entries(<u32>s); refresh_counts(); }
+  return r;
 }
 
 export function proxy_info_ptr(id: u32): usize {
