@@ -182,6 +182,8 @@ async function dumpJob(label: string, t: Table, family: 4 | 6, expect: number, r
   if (cells.c.ok && (cells.c.routes ?? 0) < expect) checks.push(`C reader saw ${cells.c.routes} < ${expect} routes`);
   if (cells.npm.ok && (cells.npm.routes ?? 0) < expect) checks.push(`npm netlink saw ${cells.npm.routes} < ${expect}`);
   if (cells.ifpx.ok && (cells.ifpx.routes ?? 0) < expect) checks.push(`ifpx reported ${cells.ifpx.routes} < ${expect} routes via the proxy`);
+  if (cells.ifpx.ok && cells.c.ok && (cells.ifpx.routes ?? 0) > (cells.c.routes ?? 0))
+    checks.push(`ifpx reported ${cells.ifpx.routes} routes, more than the ${cells.c.routes} IPv${family} routes the kernel dumps (other family included?)`);
   for (const k of Object.keys(cells)) if (!cells[k].ok && cells[k].note && !cells[k].note!.startsWith(NA)) log(`  ${cells[k].runner}: ${cells[k].note}`);
   for (const s of checks) log(`  CHECK: ${s}`);
   results.dump.push({ job: label, family, expectRoutes: expect, cells, checks });
