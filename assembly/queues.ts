@@ -94,6 +94,31 @@ export function queues_remove_impl(ring: usize): i32 {
   return 0;
 }
 
+/** Take a ring out of the registry WITHOUT closing it: the host feeds it
+ *  itself for a while (a replay after an overflow), then adds it back. */
+export function queues_detach_impl(ring: usize): i32 {
+  if (ring == 0) return -EINVAL;
+  let g = reg();
+  let i = find(g, ring);
+  if (i < 0) return -ENOENT;
+  let n = qcount(g);
+  for (let j = i; j < n - 1; j++) store<usize>(g + 8 + (<usize>j << 2), qat(g, j + 1));
+  store<usize>(g + 8 + (<usize>(n - 1) << 2), 0);
+  store<i32>(g, n - 1);
+  return 0;
+}
+
+/** The records lost since the last OVERFLOW record, and clear the overflow
+ *  mark: the caller reports them itself (ahead of a replay). */
+export function queue_take_overflow_impl(r: usize): u32 {
+  if (!is_ring(r) || load<u32>(r + H_OVF_FLAG) == 0) return 0;
+  let lost = load<u32>(r + H_OVF_LOST);
+  atomic.store<u32>(r + H_OVF_LOST, 0);
+  atomic.store<u32>(r + H_OVF_COUNT, load<u32>(r + H_OVF_COUNT) + 1);
+  atomic.store<u32>(r + H_OVF_FLAG, 0);
+  return lost;
+}
+
 /** Remove every queue (listener close): each gets END. Returns how many. */
 export function queues_clear_impl(): i32 {
   let g = reg();

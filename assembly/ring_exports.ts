@@ -10,7 +10,7 @@ import {
 } from "./ring";
 import {
   queues_add_impl, queues_remove_impl, queues_publish_impl, queues_count_impl,
-  queues_get_impl, queues_clear_impl, queue_finish,
+  queues_get_impl, queues_clear_impl, queue_finish, queues_detach_impl, queue_take_overflow_impl,
 } from "./queues";
 
 export function ring_version(): u32 { return 2; }
@@ -83,3 +83,7 @@ export function queues_count(): i32 { return queues_count_impl(); }
 export function queues_get(i: i32): usize { return queues_get_impl(i); }
 /** Remove (and close) every queue: listener close. Returns how many. */
 export function queues_clear(): i32 { return queues_clear_impl(); }
+/** Out of the registry without END (the host replays into it, then re-adds it). */
+export function queues_detach(ring: usize): i32 { return queues_detach_impl(ring); }
+/** Lost records not yet reported by an OVERFLOW record; clears the mark. */
+export function queue_take_overflow(ring: usize): u32 { return queue_take_overflow_impl(ring); }

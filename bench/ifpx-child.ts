@@ -20,7 +20,7 @@ async function dump(family: number, how: string) {
   const t0 = now();
   await ifpx.listen();
   const seconds = now() - t0;
-  if (how !== "callbacks") routes = ifpx.mirrorCount("route", p);
+  if (how !== "callbacks") { const c = ifpx.stats().core; routes = family === 4 ? c.mirror_route4 : c.mirror_route6; }
   console.log(JSON.stringify({ routes, seconds, how, stats: ifpx.stats() }));
   await ifpx.close();
   process.exit(0);

@@ -87,6 +87,16 @@ const RECV_SLACK = 64 << 10;
 const MAX_ROUNDS_PER_WAKEUP = 32;
 const EBUSY = 16;
 
+/** A ring being refilled by replayInto(): records wait here, in order, until the ring has room. */
+interface Backlog {
+  ring: RingQueue;
+  chunks: Uint8Array[];
+  head: number; // bytes of chunks[0] already enqueued
+  timer?: ReturnType<typeof setTimeout>;
+  done: Promise<void>;
+  resolve: () => void;
+}
+
 interface SyncState {
   reason: "initial" | "resync";
   step: number;
@@ -102,6 +112,8 @@ export class Ifpx {
   private readonly callbacks: (Callback | undefined)[] = new Array(EventType.END + 1).fill(undefined);
   private readonly rings = new Set<RingQueue>();
   private readonly externals = new Set<ExternalQueue>();
+  private readonly backlogs = new Map<number, Backlog>();
+  private scratch = 0;
   private sock: NetlinkSocket | undefined;
   private poll: ReturnType<typeof koffi.node.poll> | undefined;
   private sync: SyncState | undefined;
@@ -315,8 +327,83 @@ export class Ifpx {
       return;
     }
     if (!q || !this.rings.has(q as RingQueue)) throw new IfpxError("ENOENT", "this queue was not added");
-    this.core.check(this.core.x.queues_remove((q as RingQueue).ptr), "cannot remove queue");
+    this.endRing(q as RingQueue);
     this.rings.delete(q as RingQueue);
+  }
+
+  private endRing(q: RingQueue): void {
+    const b = this.backlogs.get(q.ptr);
+    if (b) {
+      // detached while replaying: close it directly (END), drop what was pending
+      if (b.timer) clearTimeout(b.timer);
+      this.backlogs.delete(q.ptr);
+      this.core.x.ring_close(q.ptr);
+      b.resolve();
+    } else {
+      this.core.x.queues_remove(q.ptr);
+    }
+  }
+
+  /**
+   * After an OVERFLOW, bring one ring back to the truth: the lost count (if
+   * not reported yet), then the current state of every proxy for every bound
+   * port (records flagged INITIAL), then REPLAY_DONE. Live events that happen
+   * meanwhile follow REPLAY_DONE in order; nothing is dropped while the ring
+   * is full, it is fed as its consumer makes room. A consumer applies the
+   * replayed records as upserts and, at REPLAY_DONE, drops what the replay
+   * did not mention. Resolves once REPLAY_DONE is in the ring.
+   */
+  replayInto(q: RingQueue): Promise<void> {
+    this.assertOpen();
+    if (!q || !this.rings.has(q)) return Promise.reject(new IfpxError("ENOENT", "replayInto: this queue was not added"));
+    const existing = this.backlogs.get(q.ptr);
+    if (existing) return existing.done;
+    let resolve!: () => void;
+    const b: Backlog = { ring: q, chunks: [], head: 0, done: new Promise<void>((r) => { resolve = r; }), resolve: () => resolve() };
+    const x = this.core.x;
+    this.core.check(x.queues_detach(q.ptr), "replayInto: cannot detach the queue");
+    this.backlogs.set(q.ptr, b);
+    const lost = x.queue_take_overflow(q.ptr) >>> 0;
+    if (lost) {
+      const rec = new Uint8Array(RECORD_SIZE);
+      const dv = new DataView(rec.buffer);
+      dv.setUint16(0, EventType.OVERFLOW, true);
+      dv.setUint16(2, 0xffff, true);
+      dv.setUint16(4, 0xffff, true);
+      dv.setUint32(16, lost, true);
+      b.chunks.push(rec);
+    }
+    // The snapshot is taken at once (the core's replay iterator must not
+    // interleave with process()); only the copying into the ring waits.
+    this.whenIdle(() => {
+      if (this.backlogs.get(q.ptr) !== b) return;
+      const take = (n: number) => { const p = this.core.stagedPtr; b.chunks.push(this.core.bytes.slice(p, p + n * RECORD_SIZE)); };
+      x.replay_begin(-1, -1);
+      for (let n = x.replay_step() >>> 0; n; n = x.replay_step() >>> 0) take(n);
+      take(x.stage_marker(EventType.REPLAY_DONE, 0xffff, 0, 0, 0, 0) >>> 0);
+      this.feedBacklog(b);
+    });
+    return b.done;
+  }
+
+  private feedBacklog(b: Backlog): void {
+    b.timer = undefined;
+    if (this.backlogs.get(b.ring.ptr) !== b) return;
+    const x = this.core.x;
+    const BURST = 256;
+    if (!this.scratch) this.scratch = x.ring_buf_alloc(BURST * RECORD_SIZE) >>> 0;
+    while (b.chunks.length) {
+      const c = b.chunks[0];
+      const n = Math.min(BURST, (c.length - b.head) / RECORD_SIZE);
+      this.core.bytes.set(c.subarray(b.head, b.head + n * RECORD_SIZE), this.scratch);
+      const k = x.ring_enqueue(b.ring.ptr, this.scratch, n) >>> 0;
+      b.head += k * RECORD_SIZE;
+      if (b.head === c.length) { b.chunks.shift(); b.head = 0; }
+      if (k < n) { b.timer = setTimeout(() => this.feedBacklog(b), 1); return; }
+    }
+    this.backlogs.delete(b.ring.ptr);
+    this.core.check(x.queues_add(b.ring.ptr), "replayInto: cannot re-add the queue");
+    b.resolve();
   }
 
   /** A shared-memory ring in the core's memory, ready for queueAdd; `queue.handle` goes to a worker. */
@@ -359,7 +446,7 @@ export class Ifpx {
   async close(): Promise<void> {
     if (this.closed) return;
     this.stopListening();
-    for (const q of this.rings) { this.core.x.queues_remove(q.ptr); }
+    for (const q of this.rings) this.endRing(q);
     this.rings.clear();
     this.externals.clear();
     this.unregisterAllCallbacks();
@@ -591,6 +678,10 @@ export class Ifpx {
 
   private publish(ptr: number, n: number): void {
     if (this.rings.size) this.core.x.queues_publish(ptr, n);
+    if (this.backlogs.size) {
+      const copy = this.core.bytes.slice(ptr, ptr + n * RECORD_SIZE);
+      for (const b of this.backlogs.values()) b.chunks.push(copy);
+    }
     if (this.externals.size) {
       const view = this.core.bytes.subarray(ptr, ptr + n * RECORD_SIZE);
       for (const q of this.externals) q.publish(view, n);
