@@ -37,8 +37,8 @@ const PER_ROUND = 512;
 const REPEATS = 5;
 
 async function measure(quick: boolean): Promise<DpdkBenchResult> {
-  const { dpdkAvailable, Eal, RteRingQueue, EVENT_SIZE } = await import("../host/dpdk/index.ts");
-  const { dpdk } = await import("../host/dpdk/lib.ts");
+  const { dpdkAvailable, Eal, RteRingQueue, EVENT_SIZE } = await import("../host/dpdk/index.js");
+  const { dpdk } = await import("../host/dpdk/lib.js");
   const a = dpdkAvailable();
   if (!a.ok) return { available: false, reason: a.reason };
   const eal = Eal.init({ logLevel: "lib.eal:warning" });

@@ -1,19 +1,21 @@
 // Node as a DPDK secondary feeding a C primary's named rte_ring
 // (examples/dpdk-primary). Needs root, DPDK, hugepages (prepared here), and a
 // C compiler to build the primary. Not run (and says why) otherwise.
-// The primary is spawned BEFORE EAL init in this process (children inherit
-// EAL's fds), and its hugepage files are removed at the end.
+// The DPDK secondary is a child Node process running this same file with
+// IFPX_DPDK_SECONDARY set (it never runs uvu): EAL initialises once per
+// process and other test files of this uvu process may use EAL in another mode.
+// The primary's hugepage files are removed at the end.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { dpdkAvailable, Eal, RteRingQueue, EVENT_SIZE } from "../../host/dpdk/index.ts";
+import { dpdkAvailable, Eal, RteRingQueue, EVENT_SIZE } from "../../host/dpdk/index.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const primaryBin = `${root}examples/dpdk-primary/build/dpdk-primary`;
 const prefix = `ifpxmp${process.pid}`;
-const ringName = `ifpxmp${process.pid}`;
+const ringName = `ifpxmp${process.pid}`; // the secondary gets both from its parent
 const PORT = 3;
 
 function prepare(): string | undefined {
@@ -94,20 +96,50 @@ function cleanupFiles() {
   rmSync(`/var/run/dpdk/${prefix}`, { recursive: true, force: true });
 }
 
-const reason = prepare();
-if (reason) {
+/** The secondary's role, in a child process: publish the script, print a JSON line. */
+async function secondaryRole(cfg: { prefix: string; ring: string; cap: number; first: number }): Promise<void> {
+  const { types, recs } = script();
+  const e = Eal.init({ mode: "secondary", filePrefix: cfg.prefix, logLevel: "lib.eal:warning" });
+  const q = RteRingQueue.lookup(cfg.ring);
+  const r: any = { args: e.args, processType: Eal.processType, capacity: q.capacity, owner: q.owner };
+  r.firstEnqueued = q.publish(recs, cfg.first);
+  r.lostAfterFirst = q.lost;
+  r.overflowedAfterFirst = q.overflowed;
+  // the primary drains once the ring is full; publish the rest as room returns
+  let i = cfg.first;
+  const deadline = Date.now() + 20000;
+  r.later = [];
+  while (i < types.length && Date.now() < deadline) {
+    const chunk = Math.min(3, types.length - i);
+    if (q.freeCount() >= chunk + (q.overflowed ? 1 : 0)) {
+      r.later.push(q.publish(recs.subarray(i * EVENT_SIZE), chunk));
+      i += chunk;
+    } else await new Promise((res) => setTimeout(res, 5));
+  }
+  r.published = i;
+  r.lost = q.lost;
+  r.overflowed = q.overflowed;
+  q.close(); // looked up: the primary owns (and frees) it
+  Eal.cleanup();
+  console.log(JSON.stringify(r));
+}
+
+const role = process.env.IFPX_DPDK_SECONDARY;
+const reason = role ? "secondary role" : prepare();
+if (role) {
+  await secondaryRole(JSON.parse(role));
+} else if (reason) {
   console.log(`dpdk tests not run: ${reason}`);
 } else {
   let primary: ChildProcess | undefined;
   let out = "";
   let exited: Promise<number | null>;
 
-  test("a C primary verifies the scripted sequence (with an OVERFLOW) published by Node as a secondary", async () => {
+  test("a C primary verifies the scripted sequence (with an OVERFLOW) published by a Node secondary", async () => {
     cleanupFiles();
-    const { types, recs } = script();
+    const { types } = script();
     const CAP = 8, FIRST = 10; // the first 10 go into a ring of 8 the primary holds until full: 2 lost
     const expected = [...types.slice(0, CAP), "OVERFLOW", ...types.slice(FIRST)];
-    // spawned before EAL init in this process
     primary = spawn(primaryBin, ["--file-prefix", prefix, "--no-pci", "--lcores=0@(0-1)", "--log-level=lib.eal:warning", "--",
       "--ring", ringName, "--size", String(CAP), "--hold", String(CAP), "--port", String(PORT),
       "--expect", expected.join(","), "--timeout", "30"], { stdio: ["ignore", "pipe", "pipe"] });
@@ -121,34 +153,29 @@ if (reason) {
     }
     assert.match(out, `READY ring=${ringName} capacity=${CAP}`);
 
-    const e = Eal.init({ mode: "secondary", filePrefix: prefix, logLevel: "lib.eal:warning" });
-    assert.ok(e.args.includes("--proc-type=secondary"));
-    assert.is(Eal.processType, "secondary");
-    const q = RteRingQueue.lookup(ringName);
-    assert.is(q.capacity, CAP);
-    assert.is(q.owner, false);
+    const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
+      env: { ...process.env, FORCE_COLOR: undefined, IFPX_DPDK_SECONDARY: JSON.stringify({ prefix, ring: ringName, cap: CAP, first: FIRST }) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let cout = "";
+    child.stdout!.setEncoding("utf8").on("data", (d) => { cout += d; });
+    child.stderr!.setEncoding("utf8").on("data", (d) => { cout += d; });
+    const ccode = await new Promise((res) => child.on("exit", res));
+    assert.is(ccode, 0, `secondary exit ${ccode}:\n${cout}`);
+    const r = JSON.parse(cout.trim().split("\n").filter((l) => l.startsWith("{")).pop()!);
+    assert.ok(r.args.includes("--proc-type=secondary"));
+    assert.is(r.processType, "secondary");
+    assert.is(r.capacity, CAP);
+    assert.is(r.owner, false);
+    assert.is(r.firstEnqueued, CAP, "whole events up to capacity");
+    assert.is(r.lostAfterFirst, FIRST - CAP);
+    assert.ok(r.overflowedAfterFirst);
+    assert.is(r.published, types.length);
+    assert.ok(r.later.every((k: number) => k > 0));
+    assert.is(r.lost, 2);
+    assert.not.ok(r.overflowed);
 
-    assert.is(q.publish(recs, FIRST), CAP);
-    assert.is(q.lost, FIRST - CAP);
-    assert.ok(q.overflowed);
-    // the primary drains once the ring is full; publish the rest as room returns
-    let i = FIRST;
-    const deadline = Date.now() + 20000;
-    while (i < types.length) {
-      const chunk = Math.min(3, types.length - i);
-      if (q.freeCount() >= chunk + (q.overflowed ? 1 : 0)) {
-        assert.is(q.publish(recs.subarray(i * EVENT_SIZE), chunk), chunk);
-        i += chunk;
-      } else {
-        assert.ok(Date.now() < deadline, `ring did not drain:\n${out}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    }
-    assert.not.ok(q.overflowed);
-    assert.is(q.lost, 2);
-    q.close(); // looked up: the primary owns (and frees) it
-
-    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("timeout"), 25000))]);
+    const code = await Promise.race([exited, new Promise((res) => setTimeout(() => res("timeout"), 25000))]);
     assert.is(code, 0, `primary exit ${code}:\n${out}`);
     assert.match(out, `VERIFIED ${expected.length} expected events (${expected.length} received)`);
     const seen = out.split("\n").filter((l) => /^[A-Z0-9_]+ type=/.test(l));
@@ -160,7 +187,6 @@ if (reason) {
   });
 
   test.after(async () => {
-    try { Eal.cleanup(); } catch { /* reported by the test */ }
     if (primary && primary.exitCode === null) { primary.kill("SIGTERM"); await exited; }
     cleanupFiles();
     const left = existsSync("/dev/hugepages") ? readdirSync("/dev/hugepages").filter((f) => f.startsWith(prefix)) : [];

@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync } from "node:child_process";
-import { dpdkAvailable, Eal, DpdkPorts } from "../../host/dpdk/index.ts";
+import { dpdkAvailable, Eal, DpdkPorts } from "../../host/dpdk/index.js";
 
 const avail = dpdkAvailable();
 const reason = !avail.ok ? avail.reason : process.getuid?.() !== 0 ? "needs root (net_tap creates a kernel interface)" : undefined;
@@ -72,6 +72,7 @@ if (reason) {
     }
   });
 
-  test.after(() => Eal.cleanup());
+  // EAL stays up: it initialises once per process, and other test files run by
+  // the same uvu process may use it (same mode); it ends with the process.
   test.run();
 }

@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { ealArgs, affinityCpus, INSTALL_HINT } from "../../host/dpdk/index.ts";
+import { ealArgs, affinityCpus, INSTALL_HINT } from "../../host/dpdk/index.js";
 
 test("single-process defaults: no hugepages, no shared config, lcore 0 on all allowed CPUs", () => {
   const cpus = affinityCpus();
@@ -20,13 +20,13 @@ test("secondary mode needs a file prefix and uses hugepages", () => {
 
 test("missing shim: dpdkAvailable() says why and Eal.init throws ENODPDK with the install hint", () => {
   const code = `
-    const m = await import(${JSON.stringify(new URL("../../host/dpdk/index.ts", import.meta.url).href)});
+    const m = await import(${JSON.stringify(new URL("../../host/dpdk/index.js", import.meta.url).href)});
     const a = m.dpdkAvailable();
     let err;
     try { m.Eal.init(); } catch (e) { err = { name: e.name, code: e.code, message: e.message, isError: e instanceof Error }; }
     console.log(JSON.stringify({ a, err }));`;
   const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
-    env: { ...process.env, IFPX_DPDK_LIB: "/nonexistent/libifpx_dpdk.so" }, encoding: "utf8",
+    env: { ...process.env, FORCE_COLOR: undefined, IFPX_DPDK_LIB: "/nonexistent/libifpx_dpdk.so" }, encoding: "utf8",
   });
   assert.is(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split("\n").pop()!);

@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { dpdkAvailable, Eal, RteRingQueue, EVENT_SIZE } from "../../host/dpdk/index.ts";
+import { dpdkAvailable, Eal, RteRingQueue, EVENT_SIZE } from "../../host/dpdk/index.js";
 
 const avail = dpdkAvailable();
 if (!avail.ok) {
@@ -131,6 +131,7 @@ if (!avail.ok) {
     q.close();
   });
 
-  test.after(() => Eal.cleanup());
+  // EAL stays up: it initialises once per process, and other test files run by
+  // the same uvu process may use it (same mode); it ends with the process.
   test.run();
 }
