@@ -7,3 +7,5 @@ export { DpdkPorts } from "./ports.js";
 export type { PortInfo, TapProxy } from "./ports.js";
 export { RteRingQueue, EVENT_SIZE, EV_OVERFLOW, PORT_NONE, RING_F_SP_ENQ, RING_F_SC_DEQ, SOCKET_ID_ANY } from "./ring.js";
 export type { ExternalQueue, RingCreateOptions } from "./ring.js";
+export { createDpdkPortBackend } from "./backend.js";
+export type { DpdkPortBackend } from "./backend.js";

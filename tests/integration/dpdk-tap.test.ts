@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync } from "node:child_process";
-import { dpdkAvailable, Eal, DpdkPorts } from "../../host/dpdk/index.js";
+import { dpdkAvailable, Eal, DpdkPorts, createDpdkPortBackend } from "../../host/dpdk/index.js";
 
 const avail = dpdkAvailable();
 const reason = !avail.ok ? avail.reason : process.getuid?.() !== 0 ? "needs root (net_tap creates a kernel interface)" : undefined;
@@ -53,6 +53,20 @@ if (reason) {
     assert.match(DpdkPorts.info(d).devName, /^net_null9\d\d$/);
     for (const p of [a.portId, b.portId, n, d]) DpdkPorts.destroy(p);
     assert.throws(() => ip("link", "show", "dev", a.name));
+  });
+
+  test("port backend (host/ifpx.ts PortBackend shape): proxies are net_tap ports with DPDK ids", () => {
+    const be = createDpdkPortBackend();
+    assert.is(be.kind, "dpdk");
+    const p = be.createProxy({ name });
+    assert.is(ifindexOf(name), p.ifindex);
+    assert.ok(be.isValidPort(p.id));
+    const n = be.createProxyByDevarg(`net_null${950 + (process.pid % 40)}`);
+    assert.is(n.ifindex, 0);
+    be.destroyProxy(p.id);
+    be.destroyProxy(n.id);
+    assert.not.ok(be.isValidPort(p.id));
+    assert.throws(() => ip("link", "show", "dev", name));
   });
 
   test("errors: unknown port, bad devarg, duplicate interface name", () => {

@@ -1,0 +1,35 @@
+// The port backend of ifpx's DPDK mode (structurally host/ifpx.ts PortBackend):
+// proxies are net_tap ports with real DPDK port ids. EAL is initialised on
+// first use (Eal.init is idempotent) with the given options.
+import { Eal, type EalOptions } from "./eal.js";
+import { DpdkPorts } from "./ports.js";
+
+export interface DpdkPortBackend {
+  readonly kind: "dpdk";
+  createProxy(opts: { name?: string }): { id: number; ifindex: number; name: string };
+  /** rte_dev_probe(devarg) then its port; ifindex is 0 when the kernel does not see it
+   *  (such a port cannot act as a proxy: the caller refuses it, as upstream does at bind) */
+  createProxyByDevarg(devarg: string): { id: number; ifindex: number; name: string };
+  destroyProxy(id: number): void;
+  isValidPort(id: number): boolean;
+}
+
+export function createDpdkPortBackend(eal: EalOptions = {}): DpdkPortBackend {
+  const up = () => { if (!Eal.initialized) Eal.init(eal); };
+  return {
+    kind: "dpdk",
+    createProxy(opts) {
+      up();
+      const p = DpdkPorts.createTapProxy(opts);
+      return { id: p.portId, ifindex: p.ifindex, name: p.name };
+    },
+    createProxyByDevarg(devarg) {
+      up();
+      const id = DpdkPorts.createByDevarg(devarg);
+      const i = DpdkPorts.info(id);
+      return { id, ifindex: i.ifindex, name: i.name };
+    },
+    destroyProxy(id) { up(); DpdkPorts.destroy(id); },
+    isValidPort(id) { up(); return DpdkPorts.isValid(id); },
+  };
+}
