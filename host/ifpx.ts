@@ -73,6 +73,8 @@ export interface IfpxStats {
   dumpRetries: number;
   delivered: number;
   callbackErrors: number;
+  /** a dump (initial or resync) is in progress */
+  syncing: boolean;
   core: Record<string, number>;
 }
 
@@ -435,7 +437,7 @@ export class Ifpx {
     // Subscribing before the first dump request means nothing that changes
     // during the dump is missed: it arrives as a notification after it.
     this.sock = new NetlinkSocket({ groups: ALL_GROUPS, rcvbuf: this.opts.rcvbuf ?? DEFAULT_RCVBUF, netns: this.netns });
-    this.poll = koffi.node.poll(this.sock.fd, { readable: true }, () => this.onReadable());
+    this.poll = koffi.node.poll(this.sock.fd, { readable: true }, (status: number) => this.onReadable(status));
     return new Promise<void>((resolve, reject) => {
       this.listenWaiter = { resolve, reject };
       this.startSync("initial");
@@ -480,7 +482,7 @@ export class Ifpx {
   }
 
   resume(): void {
-    if (this.poll) this.poll.start({ readable: true }, () => this.onReadable());
+    if (this.poll) this.poll.start({ readable: true }, (status: number) => this.onReadable(status));
   }
 
   /** rte_ifpx_events_available: bit (1 << type) for every type this platform reports. */
@@ -490,7 +492,7 @@ export class Ifpx {
 
   /** Counters of the listener and of the core. */
   stats(): IfpxStats {
-    return { ...this.counters, core: readCoreStats(this.core) };
+    return { ...this.counters, syncing: this.sync !== undefined || this.pendingResync, core: readCoreStats(this.core) };
   }
 
   /** Number of mirrored entries: kind "addr" | "route" | "neigh", for one proxy or all. */
@@ -503,12 +505,17 @@ export class Ifpx {
 
   // ---- receive loop ---------------------------------------------------------
 
-  private onReadable(): void {
+  private onReadable(status: number): void {
     try {
       this.drain();
     } catch (e) {
       this.report(e);
     }
+    // An overrun sets the socket error: poll() reports POLLERR, and libuv
+    // then STOPS the handle and calls back with a negative status. drain()
+    // has read the ENOBUFS (which clears the error); start polling again or
+    // the listener would go deaf after its first overrun.
+    if (status < 0 && this.poll && this.sock) this.resume();
   }
 
   private drain(): void {
