@@ -12,6 +12,7 @@ import { Core, KIND_ALL, ST_DONE, ST_ERROR, ST_DUMP_INTR, ST_JOB, RECORD_SIZE, r
 import { NetlinkSocket, ALL_GROUPS, RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH } from "./netlink-socket.js";
 import { createTap, resolveInterface, queryLink, type TapHandle } from "./tap.js";
 import { IfpxError } from "./errors.js";
+import { inNetns } from "./netns.js";
 import * as libc from "./libc.js";
 import { decodeEvent, EventType, type IfpxEvent } from "./record.js";
 import { Queue, type QueueOptions } from "./queue.js";
@@ -139,7 +140,9 @@ export class Ifpx {
   createProxy(opts: { name?: string } = {}): number {
     this.assertOpen();
     if (this.opts.ports) {
-      const p = this.opts.ports.createProxy(opts);
+      // net_tap creates its tap in the namespace of the calling thread
+      const ports = this.opts.ports;
+      const p = inNetns(this.netns, () => ports.createProxy(opts));
       return this.addProxy({ id: p.id, ifindex: p.ifindex, name: p.name, owned: true });
     }
     const tap = createTap(opts.name, this.netns);
@@ -159,7 +162,13 @@ export class Ifpx {
   adoptProxy(nameOrIndexOrDevarg: string | number): number {
     this.assertOpen();
     if (this.opts.ports && typeof nameOrIndexOrDevarg === "string") {
-      const p = this.opts.ports.createProxyByDevarg(nameOrIndexOrDevarg);
+      const ports = this.opts.ports;
+      const p = inNetns(this.netns, () => ports.createProxyByDevarg(nameOrIndexOrDevarg));
+      if (!p.ifindex) {
+        // upstream: a port can be a proxy only if the system sees it (if_index != 0)
+        ports.destroyProxy(p.id);
+        throw new IfpxError("EINVAL", `${nameOrIndexOrDevarg} has no kernel interface (if_index 0): it cannot act as a proxy`);
+      }
       return this.addProxy({ id: p.id, ifindex: p.ifindex, name: p.name, owned: true });
     }
     const { ifindex, name } = resolveInterface(nameOrIndexOrDevarg, this.netns);
