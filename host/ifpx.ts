@@ -446,7 +446,7 @@ export class Ifpx {
     // Subscribing before the first dump request means nothing that changes
     // during the dump is missed: it arrives as a notification after it.
     this.sock = new NetlinkSocket({ groups: ALL_GROUPS, rcvbuf: this.opts.rcvbuf ?? DEFAULT_RCVBUF, netns: this.netns });
-    this.poll = koffi.node.poll(this.sock.fd, { readable: true }, (status: number) => this.onReadable(status));
+    this.poll = koffi.node.poll(this.sock.fd, { readable: true }, this.pollCallback);
     return new Promise<void>((resolve, reject) => {
       this.listenWaiter = { resolve, reject };
       this.startSync("initial");
@@ -491,7 +491,7 @@ export class Ifpx {
   }
 
   resume(): void {
-    if (this.poll) this.poll.start({ readable: true }, (status: number) => this.onReadable(status));
+    if (this.poll) this.poll.start({ readable: true }, this.pollCallback);
   }
 
   /** rte_ifpx_events_available: bit (1 << type) for every type this platform reports. */
@@ -513,6 +513,9 @@ export class Ifpx {
   }
 
   // ---- receive loop ---------------------------------------------------------
+
+  // koffi calls back with (status, events) although its typings say (events)
+  private readonly pollCallback = ((status: number) => this.onReadable(status)) as unknown as () => void;
 
   private onReadable(status: number): void {
     try {
