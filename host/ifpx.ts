@@ -504,6 +504,11 @@ export class Ifpx {
     return { ...this.counters, syncing: this.sync !== undefined || this.pendingResync, core: readCoreStats(this.core) };
   }
 
+  /** The netlink port id of the listening socket (0 when not listening). */
+  get netlinkPortId(): number {
+    return this.sock?.portId ?? 0;
+  }
+
   /** Number of mirrored entries: kind "addr" | "route" | "neigh", for one proxy or all. */
   mirrorCount(kind: "addr" | "route" | "neigh", proxy?: number): number {
     const k = kind === "addr" ? 2 : kind === "route" ? 4 : kind === "neigh" ? 8 : 0;

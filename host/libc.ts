@@ -11,6 +11,7 @@ export const setsockopt = libc.func("int setsockopt(int fd, int level, int name,
 export const getsockopt = libc.func("int getsockopt(int fd, int level, int name, _Inout_ void *val, _Inout_ void *len)");
 export const recvfrom = libc.func("long recvfrom(int fd, void *buf, unsigned long len, int flags, void *addr, _Inout_ void *addrlen)");
 export const sendto = libc.func("long sendto(int fd, void *buf, unsigned long len, int flags, void *addr, unsigned int addrlen)");
+export const getsockname = libc.func("int getsockname(int fd, _Inout_ void *addr, _Inout_ void *len)");
 export const close = libc.func("int close(int fd)");
 export const open = libc.func("int open(const char *path, int flags)");
 export const ioctl = libc.func("int ioctl(int fd, unsigned long req, void *arg)");

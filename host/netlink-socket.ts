@@ -102,6 +102,13 @@ export class NetlinkSocket {
     if (r !== len) throw new IfpxError("EIO", `netlink dump request failed`, libc.errno());
   }
 
+  /** The port id the kernel gave this socket (nl_pid of its address). */
+  get portId(): number {
+    const sa = new Uint8Array(12), len = new Uint32Array([12]);
+    if (libc.getsockname(this.fd, sa, len) !== 0) return 0;
+    return new DataView(sa.buffer).getUint32(4, true);
+  }
+
   /** Send a request (already encoded) to the kernel. */
   send(msg: Uint8Array): void {
     const r = Number(libc.sendto(this.fd, msg, msg.length, 0, this.kernel, 12));
