@@ -8,6 +8,7 @@
 //   stats_ptr()         state.ts   "stats block"   (u32 counters, 128 B)
 //   proxy_info_ptr(id)  proxies.ts "proxy table"   (first 40 B)
 //   staged_ptr()        staging.ts (64 B records, native/include/ifpx_event.h)
+//   query_ptr()         query.ts   (64 B records of the last query_step())
 //
 // Each call that stages (process, sync_end_step, replay_step, stage_marker)
 // first resets the staging area: its return value is the number of records at
@@ -18,7 +19,8 @@ import { core_init_impl, refresh_counts } from "./core_state";
 import { process_impl } from "./process";
 import { stage_reset, nstaged, staged_base, tmpl_begin, emit_one } from "./staging";
 import * as P from "./proxies";
-import { K_ADDR, K_R4, K_R6, K_NEIGH, KINDS, t_cap, t_at, t_count } from "./table";
+import { K_ADDR, K_R4, K_R6, K_NEIGH, KINDS, t_cap, t_at, t_count, t_esize, cap_for, grow_to } from "./table";
+import { query_begin_impl, query_step_impl, query_status_impl, query_out } from "./query";
 import { m_delete, e_slot } from "./mirror";
 import { sync_begin_impl, sync_end_step_impl } from "./sync";
 import { replay_begin_impl, replay_step_impl } from "./replay";
@@ -205,5 +207,61 @@ export function mirror_count(kind: u32, proxy: i32): u32 {
   if (kind == 2) return load<u32>(p + P.P_NADDR);
   if (kind == 4) return load<u32>(p + P.P_NROUTE);
   if (kind == 8) return load<u32>(p + P.P_NNEIGH);
+  return 0;
+}
+
+// ---- queries ----
+
+/**
+ * Start a query of the mirror: proxy id (-1: every proxy), kinds bitmask
+ * 2 addresses, 4 routes (v4 and v6), 8 neighbours (1, link, is ignored).
+ * Returns 0, or -EINVAL (not a proxy, unknown kind bits). Replaces a query in
+ * progress. Full contract in query.ts.
+ */
+export function query_begin(proxy: i32, kinds: u32): i32 {
+  if (!S) return P.EINVAL;
+  return query_begin_impl(proxy, kinds);
+}
+
+/**
+ * Write the next chunk (at most 4096) of the query's ADD records at
+ * query_ptr(); returns their count, 0 when the query is over. Records: port_id
+ * 0xFFFF, flags LOCAL / MULTIPATH as mirrored, seq = seq_last(). Nothing is
+ * staged; staged_ptr() records stay valid (callable from a callback).
+ */
+export function query_step(): u32 {
+  if (!S) return 0;
+  return query_step_impl();
+}
+
+/** 1 running, 0 idle or finished, -ESTALE: the mirror changed between two query_step() calls (query ended) */
+export function query_status(): i32 {
+  if (!S) return 0;
+  return query_status_impl();
+}
+
+export function query_ptr(): usize { return S ? query_out() : 0; }
+
+// ---- pre-sizing ----
+
+/**
+ * Grow one mirror table once so it holds `entries` at its load factor (0.7)
+ * without doubling: kind 2 addresses, 4 IPv4 route next hops, 16 IPv6 route
+ * next hops, 8 neighbours (one kind per call). Never shrinks. Returns 0,
+ * -EINVAL (kind), or -ENOMEM (the table would not fit the 4 GiB memory; nothing
+ * changed). Costs the new block (capacity x 32/64/32/40 B); the old block is
+ * abandoned (stub runtime), so reserve before filling.
+ */
+export function mirror_reserve(kind: u32, entries: u32): i32 {
+  if (!S) return P.EINVAL;
+  const k: i32 = kind == 2 ? <i32>K_ADDR : kind == 4 ? <i32>K_R4 : kind == 16 ? <i32>K_R6 : kind == 8 ? <i32>K_NEIGH : -1;
+  if (k < 0) return P.EINVAL;
+  const ncap = cap_for(entries);
+  if (ncap == 0) return -12;
+  if (ncap <= t_cap(<u32>k)) return 0;
+  // the stub allocator traps when memory cannot grow: check first (pages of 64 KiB, max 65536)
+  const bytes = <u64>ncap * <u64>t_esize(<u32>k) + 65536;
+  if ((bytes >> 16) + <u64>memory.size() + 1 > 65536) return -12;
+  grow_to(<u32>k, ncap);
   return 0;
 }

@@ -1,12 +1,13 @@
 // core_init(): allocation of everything, and the mirror counters in stats.
 import { S, set_state, zalloc, STATE_SIZE, O_RX, O_RX_CAP, O_STAGE, O_STAGE_CAP, O_PROXIES, O_ID2SLOT,
-  O_PORT2SLOT, O_PORTNEXT, O_IFHASH, O_SCRATCH, SS_N_ADDR, SS_N_ROUTE4, SS_N_ROUTE6, SS_N_NEIGH, SS_GEN, stat_set } from "./state";
+  O_PORT2SLOT, O_PORTNEXT, O_IFHASH, O_SCRATCH, O_QOUT, SS_N_ADDR, SS_N_ROUTE4, SS_N_ROUTE6, SS_N_NEIGH, SS_GEN, stat_set } from "./state";
 import { PROXY_MAX, PROXY_SIZE, IFH_SLOTS, proxies_init } from "./proxies";
 import { STAGE_CAP } from "./staging";
 import { EVENT_SIZE } from "./record";
 import { t_init, t_count, K_ADDR, K_R4, K_R6, K_NEIGH } from "./table";
 import { A_SIZE, R4_SIZE, R6_SIZE, N_SIZE } from "./mirror";
 import { SCRATCH_SIZE } from "./parse_route";
+import { QUERY_CAP } from "./query";
 
 export const RX_CAP: u32 = 256 * 1024;
 
@@ -23,6 +24,7 @@ export function core_init_impl(): void {
   store<usize>(S + O_PORTNEXT, zalloc(65536 * 2));
   store<usize>(S + O_IFHASH, zalloc(<usize>IFH_SLOTS * 8));
   store<usize>(S + O_SCRATCH, zalloc(SCRATCH_SIZE));
+  store<usize>(S + O_QOUT, zalloc(<usize>QUERY_CAP * EVENT_SIZE));
   proxies_init();
   t_init(K_ADDR, 1024, A_SIZE);
   t_init(K_R4, 1 << 16, R4_SIZE);

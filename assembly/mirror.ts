@@ -63,6 +63,12 @@ export const N_SIZE: u32 = 40;
 
 /** stage an entry as an ADD (add=true) or DEL record; port < 0: every bound port */
 export function stage_entry(k: u32, e: usize, add: bool, flags: u8, port: i32): u32 {
+  fill_entry(k, e, add, flags);
+  return emit(e_slot(e), port);
+}
+
+/** build an entry's record in the staging template (header and payload; seq and port not set) */
+export function fill_entry(k: u32, e: usize, add: bool, flags: u8): void {
   const slot = <i32>e_slot(e);
   if (k == K_ADDR) {
     const v4 = load<u8>(e + A_FAMILY) == AF_INET;
@@ -109,7 +115,6 @@ export function stage_entry(k: u32, e: usize, add: bool, flags: u8, port: i32): 
     store<u8>(t + R.R_NEIGH_FLAGS, load<u8>(e + N_FLAGS));
     store<u8>(t + R.R_NEIGH_TYPE, load<u8>(e + N_TYPE));
   }
-  return emit(<u32>slot, port);
 }
 
 import { t_insert, t_delete } from "./table";

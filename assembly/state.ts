@@ -84,7 +84,9 @@ export const O_SYNC: usize = 384;        // sync state, 32 B (sync.ts)
 export const O_REPLAY: usize = 416;      // replay state, 32 B (replay.ts)
 export const O_JOB: usize = 448;         // implied-deletion job, 32 B (jobs.ts)
 export const O_TMPL: usize = 512;      // 64 B record template (staging.ts)
-export const STATE_SIZE: usize = 576;
+export const O_QUERY: usize = 576;       // query state, 32 B (query.ts)
+export const O_QOUT: usize = 608;        // usize query output area (QUERY_CAP records)
+export const STATE_SIZE: usize = 640;
 
 @inline export function stat_inc(off: usize): void { store<u32>(S + O_STATS + off, load<u32>(S + O_STATS + off) + 1); }
 @inline export function stat_add(off: usize, n: u32): void { store<u32>(S + O_STATS + off, load<u32>(S + O_STATS + off) + n); }

@@ -112,10 +112,19 @@ export function t_find(k: u32, cand: usize, nh: bool): usize {
   return 0; // not reached: load <= 0.7 guarantees an empty slot
 }
 
-function grow(k: u32): void {
+function grow(k: u32): void { grow_to(k, t_cap(k) << 1); stat_inc(SS_GROWS); }
+
+/** capacity (power of 2) that holds n entries at load <= 0.7, 0 if above 2^31 */
+export function cap_for(n: u32): u32 {
+  let c: u64 = 1;
+  while (<u64>n * 10 > c * 7) c <<= 1;
+  return c > 0x80000000 ? 0 : <u32>c;
+}
+
+/** rehash into a new block of ncap slots (a power of 2 larger than the current one) */
+export function grow_to(k: u32, ncap: u32): void {
   const d = tdesc(k);
   const ocap = t_cap(k), es = <usize>t_esize(k), ob = t_base(k);
-  const ncap = ocap << 1;
   const nb = zalloc(<usize>ncap * es);
   store<usize>(d, nb);
   store<u32>(d + 8, ncap);
@@ -127,7 +136,6 @@ function grow(k: u32): void {
     cpy8(nb + <usize>j * es, e, es);
   }
   store<u32>(d + 20, t_mut(k) + 1);
-  stat_inc(SS_GROWS);
 }
 
 /** insert a copy of cand (caller checked it is absent); returns the stored entry */
