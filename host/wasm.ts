@@ -3,7 +3,8 @@
 // Only the instance made by `createCore()` may allocate (platform-notes: each
 // AS instance has its own allocator cursor); instances made in workers with
 // `attachCore()` only touch raw pointers handed to them.
-import { readFileSync } from "node:fs";
+import { readFileSync, existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { instantiateSync } from "@assemblyscript/loader";
@@ -20,12 +21,14 @@ const MAXIMUM_PAGES = 65536;
 let compiled: WebAssembly.Module | undefined;
 
 function wasmPath(): string {
-  // dist/core.wasm next to the bundle (dist/ifpx.js) or, from sources, ../dist
+  // IFPX_CORE_WASM; core.wasm next to this file (dist/ifpx.js); ../dist from
+  // sources; or the installed package's (an application bundle that inlined
+  // dist/ifpx.js elsewhere still finds node_modules/ifpx/dist/core.wasm).
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const p of [join(here, "core.wasm"), join(here, "..", "dist", "core.wasm")]) {
-    try { readFileSync(p, { flag: "r" }).length; return p; } catch { /* next */ }
-  }
-  throw new Error("ifpx: dist/core.wasm not found; run `npm run build:wasm`");
+  const candidates = [process.env.IFPX_CORE_WASM, join(here, "core.wasm"), join(here, "..", "dist", "core.wasm")];
+  try { candidates.push(createRequire(import.meta.url).resolve("ifpx/core.wasm")); } catch { /* not installed */ }
+  for (const p of candidates) if (p && existsSync(p)) return p;
+  throw new Error("ifpx: core.wasm not found: run `npm run build:wasm`, or set IFPX_CORE_WASM to its path");
 }
 
 export function coreModule(): WebAssembly.Module {

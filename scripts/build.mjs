@@ -18,6 +18,8 @@ const common = {
 };
 
 await build({ ...common, entryPoints: ["host/index.ts"], outfile: "dist/ifpx.js" });
+// DPDK binding as its own entry: importing ifpx never loads DPDK.
+await build({ ...common, entryPoints: ["host/dpdk/index.ts"], outfile: "dist/dpdk.js" });
 await build({
   ...common,
   entryPoints: ["host/cli.ts"],
