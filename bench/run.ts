@@ -310,7 +310,7 @@ async function latencyJob(): Promise<void> {
 }
 
 // ---------------------------------------------------------------- ring / dpdk
-async function optionalJob(name: "ring" | "dpdk", file: string, fn: string): Promise<void> {
+async function optionalJob(name: "ring" | "dpdk" | "iplat" | "e2e", file: string, fn: string): Promise<void> {
   log(`\n== ${name}`);
   const path = join(HERE, file);
   if (!existsSync(path)) { log(`  ${name}: ${NA} (bench/${file} not found)`); results[name] = { available: false }; return; }
@@ -410,6 +410,8 @@ async function main(): Promise<void> {
 
     if (want("ring")) await optionalJob("ring", "ring.ts", "runRingBench");
     if (want("dpdk")) await optionalJob("dpdk", "dpdk.ts", "runDpdkBench");
+    if (want("iplat")) await optionalJob("iplat", "ip-latency.ts", "runIpLatencyBench");
+    if (want("e2e")) await optionalJob("e2e", "e2e.ts", "runE2eBench");
   } finally {
     cleanupAll();
     results.seconds = (Date.now() - t0) / 1000;
