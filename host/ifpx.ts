@@ -124,6 +124,7 @@ export class Ifpx {
   private seq = 0;
   private dispatching = 0;
   private readonly deferred: (() => void)[] = [];
+  private readonly afterSync: (() => void)[] = [];
   private listenWaiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private ready = false;
   private closed = false;
@@ -219,7 +220,7 @@ export class Ifpx {
     if (this.proxies.has(port)) throw new IfpxError("EINVAL", `${port} is a proxy; a proxy cannot be bound to a proxy`);
     if (this.opts.ports && !this.opts.ports.isValidPort(port)) throw new IfpxError("EINVAL", `${port} is not a valid ${this.opts.ports.kind} port`);
     this.core.check(this.core.x.port_bind(port, proxy), `cannot bind port ${port} to proxy ${proxy}`);
-    if (this.sock) this.whenIdle(() => this.replay(proxy, port));
+    if (this.sock) this.whenIdle(() => this.lateBind(proxy, port));
   }
 
   /** rte_ifpx_port_unbind */
@@ -479,6 +480,7 @@ export class Ifpx {
     if (this.poll) { this.poll.stop(); this.poll.close(); this.poll = undefined; }
     if (this.sock) { this.sock.close(); this.sock = undefined; }
     this.sync = undefined;
+    this.afterSync.length = 0;
     this.ready = false;
   }
 
@@ -645,12 +647,24 @@ export class Ifpx {
       const s = readCoreStats(this.core);
       this.stageAndDeliver(EventType.RESYNC_DONE, 0xffff, s.sync_added ?? 0, s.sync_removed ?? 0, s.sync_changed ?? 0, 1);
     }
-    if (this.pendingResync) this.startSync("resync");
+    if (this.pendingResync) { this.startSync("resync"); return; }
+    for (const fn of this.afterSync.splice(0)) fn();
   }
 
   private stageAndDeliver(type: number, port: number, a = 0, b = 0, c = 0, d = 0): void {
     const n = this.core.x.stage_marker(type, port, a, b, c, d) >>> 0;
     if (n) this.deliver(this.core.stagedPtr, n);
+  }
+
+  /**
+   * A dump in progress (initial, resync, or the read of an adopted interface)
+   * would leave the mirror incomplete: replay once it is over. The port may
+   * then see an entry twice (from the dump and from the replay); ADDs are
+   * upserts, and PORT_DONE still means "all state delivered".
+   */
+  private lateBind(proxy: number, port: number): void {
+    if (this.sync || this.pendingResync) this.afterSync.push(() => this.replay(proxy, port));
+    else this.replay(proxy, port);
   }
 
   /** Late binding: the port gets its proxy's full state from the mirror, then PORT_DONE. */
