@@ -48,7 +48,16 @@ export interface IfpxOptions {
   onError?: (error: unknown) => void;
   /** DPDK mode: proxies are DPDK ports (host/dpdk). Default: plain taps, proxy ids from 0x8000 */
   ports?: PortBackend;
+  /**
+   * Pre-size the mirror for a known scale (entries via proxies), e.g. a full
+   * table: `{ routes4: 1_000_000, routes6: 200_000 }`. Without it the tables
+   * double as they fill (each doubling costs a rehash and leaves the old block).
+   */
+  reserve?: { addresses?: number; routes4?: number; routes6?: number; neighbours?: number };
 }
+
+export type MirrorKind = "addr" | "route" | "neigh";
+const KIND_BITS: Record<MirrorKind, number> = { addr: 2, route: 4, neigh: 8 };
 
 export interface ProxyInfo {
   ifindex: number;
@@ -133,6 +142,14 @@ export class Ifpx {
   constructor(opts: IfpxOptions = {}) {
     this.opts = opts;
     this.netns = opts.netns;
+    const r = opts.reserve;
+    if (r) {
+      for (const [kind, n] of [[2, r.addresses], [4, r.routes4], [16, r.routes6], [8, r.neighbours]] as const) {
+        if (n === undefined) continue;
+        if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) throw new IfpxError("EINVAL", `reserve: ${n} is not a valid number of entries`);
+        if (this.core.x.mirror_reserve(kind, n) < 0) throw new IfpxError("ENOSPC", `reserve: cannot size the mirror for ${n} entries (memory limit)`);
+      }
+    }
   }
 
   // ---- proxies --------------------------------------------------------------
@@ -511,9 +528,45 @@ export class Ifpx {
     return this.sock?.portId ?? 0;
   }
 
+  /**
+   * Walk the mirror: every current address, route next hop or neighbour of a
+   * proxy (or of all proxies) as a 64-byte ADD record read in place, with no
+   * kernel round trip and no JS object per entry. `fn` must not keep `view`
+   * beyond the call (the area is reused). Returns the number of entries.
+   */
+  forEachEntry(kind: MirrorKind, proxy: number | undefined, fn: (view: DataView, offset: number) => void): number {
+    const bits = KIND_BITS[kind];
+    if (!bits) throw new IfpxError("EINVAL", `unknown kind ${kind}: "addr", "route" or "neigh"`);
+    if (proxy !== undefined && !this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${proxy} is not a proxy`);
+    const x = this.core.x;
+    this.core.check(x.query_begin(proxy ?? -1, bits), "query");
+    let total = 0;
+    // Synchronous to the end: the mirror only changes in process(), which
+    // cannot run meanwhile, so the walk is consistent.
+    for (let n = x.query_step() >>> 0; n; n = x.query_step() >>> 0) {
+      const p = x.query_ptr() >>> 0, dv = this.core.view;
+      for (let i = 0; i < n; i++) fn(dv, p + i * RECORD_SIZE);
+      total += n;
+    }
+    return total;
+  }
+
+  /** The current addresses of a proxy (or all proxies), decoded. */
+  addresses(proxy?: number): IfpxEvent[] { return this.entries("addr", proxy); }
+  /** The current routes (one entry per next hop via a proxy), decoded. For big tables prefer forEachEntry. */
+  routes(proxy?: number): IfpxEvent[] { return this.entries("route", proxy); }
+  /** The current neighbours, decoded. */
+  neighbours(proxy?: number): IfpxEvent[] { return this.entries("neigh", proxy); }
+
+  private entries(kind: MirrorKind, proxy?: number): IfpxEvent[] {
+    const out: IfpxEvent[] = [];
+    this.forEachEntry(kind, proxy, (dv, off) => out.push(decodeEvent(dv, off)));
+    return out;
+  }
+
   /** Number of mirrored entries: kind "addr" | "route" | "neigh", for one proxy or all. */
-  mirrorCount(kind: "addr" | "route" | "neigh", proxy?: number): number {
-    const k = kind === "addr" ? 2 : kind === "route" ? 4 : kind === "neigh" ? 8 : 0;
+  mirrorCount(kind: MirrorKind, proxy?: number): number {
+    const k = KIND_BITS[kind] ?? 0;
     if (!k) throw new IfpxError("EINVAL", `unknown kind ${kind}`);
     if (proxy !== undefined && !this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${proxy} is not a proxy`);
     return this.core.x.mirror_count(k, proxy ?? -1) >>> 0;
