@@ -6,14 +6,32 @@
  * secondary with the same --file-prefix, publishes into it.
  *
  *   dpdk-primary [EAL args] -- --ring NAME [--size EVENTS] [--port P]
- *                [--expect TYPE,TYPE,...] [--timeout SECONDS] [--hold N] [--quiet]
+ *                [--expect TYPE,TYPE,...] [--expect-types SPEC] [--linger SECONDS]
+ *                [--timeout SECONDS] [--hold N] [--quiet]
  *
  * It prints "READY ring=NAME capacity=N" once the ring exists, then one line per
  * event. With --expect it exits 0 as soon as it has seen those types, in that
  * order, for port P (other events are printed and skipped; OVERFLOW, CFG_DONE
  * and other port-less records match any --port), and 2 on timeout. Without
  * --expect it runs until the timeout (default 10 s) and exits 0.
- * Types are names (ROUTE_ADD, ...) or numbers. --hold N: do not dequeue until
+ * Types are names (ROUTE_ADD, ...) or numbers.
+ *
+ * --expect-types SPEC (needs --port) verifies what a data plane would get for
+ * its port: SPEC is a comma-separated sequence of steps; a step is one
+ * expectation or several joined by '+' (seen in any order). An expectation is
+ * TYPE or TYPE=VALUE, where VALUE narrows the match:
+ *   LINK_CHANGE=up|down   MTU_CHANGE=1600   MAC_CHANGE=02:11:22:33:44:55
+ *   ADDR_ADD=198.51.100.14/24   ROUTE6_ADD=2001:db8::/64   NEIGH_ADD=198.51.100.1
+ *   ROUTE_ADD=203.0.113.0/24@198.51.100.1  (@ the gateway; /LEN optional)
+ * Records of other ports are ignored; port-less records (CFG_DONE, ...) may
+ * match. Every other record of the port (an IPv6 link-local route, a
+ * broadcast route, ...) is skipped: the steps must appear as a subsequence.
+ * An OVERFLOW that is not expected fails at once (exit 3): events were lost.
+ * It prints "MATCHED i/N TOKEN" as each expectation is met (a driver can pace
+ * its steps on it), then "VERIFIED", and exits 0 (after --linger seconds of
+ * further draining, or at SIGTERM); 2 on timeout with what is missing.
+ *
+ * --hold N: do not dequeue until
  * N events are queued (tests use it to fill the ring and make a producer's
  * overflow deterministic).
  */
@@ -137,6 +155,200 @@ static void print_event(const struct ifpx_event *ev)
 	fflush(stdout);
 }
 
+/* --expect-types: a sequence of steps, each a set of expectations seen in any order */
+struct want {
+	int type;
+	char text[64];        /* the token as given, for messages */
+	int has_ip, len;      /* len -1: any prefix length / depth */
+	uint8_t ip[16];       /* IPv4: host-order uint32 in the first 4 bytes */
+	int has_gw;
+	uint8_t gw[16];
+	long num;             /* LINK_CHANGE up (1) / down (0), MTU_CHANGE mtu; -1: any */
+	int has_mac;
+	uint8_t mac[6];
+	int step;             /* index of its step */
+	int done;
+};
+#define MAX_WANTS 256
+static struct want wants[MAX_WANTS];
+static int n_wants;
+
+static int family_of(int type)
+{
+	switch (type) {
+	case IFPX_ADDR_ADD: case IFPX_ADDR_DEL: case IFPX_ROUTE_ADD: case IFPX_ROUTE_DEL:
+	case IFPX_NEIGH_ADD: case IFPX_NEIGH_DEL:
+		return AF_INET;
+	case IFPX_ADDR6_ADD: case IFPX_ADDR6_DEL: case IFPX_ROUTE6_ADD: case IFPX_ROUTE6_DEL:
+	case IFPX_NEIGH6_ADD: case IFPX_NEIGH6_DEL:
+		return AF_INET6;
+	default:
+		return 0;
+	}
+}
+
+static int parse_addr(int family, const char *s, uint8_t *out)
+{
+	if (family == AF_INET) {
+		struct in_addr a;
+		if (inet_pton(AF_INET, s, &a) != 1)
+			return -1;
+		uint32_t h = ntohl(a.s_addr);
+		memcpy(out, &h, 4);
+		return 0;
+	}
+	return inet_pton(AF_INET6, s, out) == 1 ? 0 : -1;
+}
+
+static int parse_mac(const char *s, uint8_t *m)
+{
+	unsigned int b[6];
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		m[i] = (uint8_t)b[i];
+	return 0;
+}
+
+/* TYPE or TYPE=VALUE (see the top of the file) */
+static int parse_want(char *tok, struct want *w)
+{
+	char buf[128], *val, *gw, *len;
+
+	memset(w, 0, sizeof(*w));
+	w->len = -1;
+	w->num = -1;
+	snprintf(w->text, sizeof(w->text), "%s", tok);
+	snprintf(buf, sizeof(buf), "%s", tok);
+	val = strchr(buf, '=');
+	if (val)
+		*val++ = '\0';
+	w->type = parse_type(buf);
+	if (w->type < 0)
+		return -1;
+	if (!val)
+		return 0;
+	int fam = family_of(w->type);
+	if (fam) {
+		gw = strchr(val, '@');
+		if (gw) {
+			*gw++ = '\0';
+			if (parse_addr(fam, gw, w->gw) < 0)
+				return -1;
+			w->has_gw = 1;
+		}
+		len = strchr(val, '/');
+		if (len) {
+			*len++ = '\0';
+			w->len = atoi(len);
+		}
+		if (parse_addr(fam, val, w->ip) < 0)
+			return -1;
+		w->has_ip = 1;
+		return 0;
+	}
+	switch (w->type) {
+	case IFPX_LINK_CHANGE:
+		if (strcasecmp(val, "up") == 0)
+			w->num = 1;
+		else if (strcasecmp(val, "down") == 0)
+			w->num = 0;
+		else
+			return -1;
+		return 0;
+	case IFPX_MTU_CHANGE:
+		w->num = strtol(val, NULL, 0);
+		return 0;
+	case IFPX_MAC_CHANGE:
+		w->has_mac = 1;
+		return parse_mac(val, w->mac);
+	default:
+		return -1; /* no value for this type */
+	}
+}
+
+static int parse_spec(char *spec)
+{
+	char *save_step, *save_w;
+	int step = 0;
+
+	for (char *st = strtok_r(spec, ",", &save_step); st; st = strtok_r(NULL, ",", &save_step), step++) {
+		for (char *tok = strtok_r(st, "+", &save_w); tok; tok = strtok_r(NULL, "+", &save_w)) {
+			if (n_wants == MAX_WANTS || parse_want(tok, &wants[n_wants]) < 0) {
+				fprintf(stderr, "dpdk-primary: bad --expect-types token '%s'\n", tok);
+				return -1;
+			}
+			wants[n_wants++].step = step;
+		}
+	}
+	return n_wants ? 0 : -1;
+}
+
+static int match_ip(int fam, const uint8_t *want, const void *got)
+{
+	return memcmp(want, got, fam == AF_INET ? 4 : 16) == 0;
+}
+
+static int matches(const struct want *w, const struct ifpx_event *ev)
+{
+	int fam = family_of(w->type);
+	const uint8_t *ip = NULL, *gw = NULL;
+	int len = -1;
+
+	if (ev->h.type != w->type)
+		return 0;
+	switch (ev->h.type) {
+	case IFPX_LINK_CHANGE: return w->num < 0 || ev->link_change.is_up == w->num;
+	case IFPX_MTU_CHANGE: return w->num < 0 || ev->mtu_change.mtu == (uint32_t)w->num;
+	case IFPX_MAC_CHANGE: return !w->has_mac || memcmp(ev->mac_change.mac, w->mac, 6) == 0;
+	case IFPX_ADDR_ADD: case IFPX_ADDR_DEL:
+		ip = (const uint8_t *)&ev->addr_change.ip; len = ev->addr_change.prefixlen; break;
+	case IFPX_ADDR6_ADD: case IFPX_ADDR6_DEL:
+		ip = ev->addr6_change.ip; len = ev->addr6_change.prefixlen; break;
+	case IFPX_ROUTE_ADD: case IFPX_ROUTE_DEL:
+		ip = (const uint8_t *)&ev->route_change.ip; len = ev->route_change.depth;
+		gw = (const uint8_t *)&ev->route_change.gateway; break;
+	case IFPX_ROUTE6_ADD: case IFPX_ROUTE6_DEL:
+		ip = ev->route6_change.ip; len = ev->route6_change.depth; gw = ev->route6_change.gateway; break;
+	case IFPX_NEIGH_ADD: case IFPX_NEIGH_DEL:
+		ip = (const uint8_t *)&ev->neigh_change.ip; break;
+	case IFPX_NEIGH6_ADD: case IFPX_NEIGH6_DEL:
+		ip = ev->neigh6_change.ip; break;
+	default:
+		return 1;
+	}
+	if (w->has_ip && !match_ip(fam, w->ip, ip))
+		return 0;
+	if (w->len >= 0 && len >= 0 && w->len != len)
+		return 0;
+	if (w->has_gw && (gw == NULL || !match_ip(fam, w->gw, gw)))
+		return 0;
+	return 1;
+}
+
+/* Feed one record of the port; returns the number of expectations now met. */
+static int next_want; /* first expectation of the current step */
+static int met;
+
+static void feed_types(const struct ifpx_event *ev)
+{
+	if (next_want >= n_wants)
+		return;
+	int step = wants[next_want].step;
+	for (int i = next_want; i < n_wants && wants[i].step == step; i++) {
+		if (wants[i].done || !matches(&wants[i], ev))
+			continue;
+		wants[i].done = 1;
+		met++;
+		printf("MATCHED %d/%d %s seq=%" PRIu32 "\n", i + 1, n_wants, wants[i].text, ev->h.seq);
+		break; /* one record meets one expectation */
+	}
+	while (next_want < n_wants && wants[next_want].done)
+		next_want++;
+	/* a step is complete when all its expectations are met: next_want moved past it */
+	fflush(stdout);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -159,7 +371,8 @@ int main(int argc, char **argv)
 	long port = -1;
 	int expect[256], n_expect = 0, seen = 0, quiet = 0;
 	unsigned int hold = 0;
-	double timeout = 10;
+	double timeout = 10, linger = 0;
+	char *types_spec = NULL;
 	int has_base = 0, n = 0;
 
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
@@ -190,6 +403,8 @@ int main(int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' }, { "expect", required_argument, NULL, 'e' },
 		{ "timeout", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
 		{ "hold", required_argument, NULL, 'h' },
+		{ "expect-types", required_argument, NULL, 'T' },
+		{ "linger", required_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -202,6 +417,8 @@ int main(int argc, char **argv)
 		case 't': timeout = strtod(optarg, NULL); break;
 		case 'q': quiet = 1; break;
 		case 'h': hold = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'T': types_spec = optarg; break;
+		case 'L': linger = strtod(optarg, NULL); break;
 		case 'e':
 			for (char *tok = strtok(optarg, ","); tok; tok = strtok(NULL, ",")) {
 				int t = parse_type(tok);
@@ -214,12 +431,17 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: dpdk-primary [EAL args] -- --ring NAME [--size EVENTS] "
-				"[--port P] [--expect T1,T2,...] [--timeout S] [--hold N] [--quiet]\n");
+				"[--port P] [--expect T1,T2,...] [--expect-types SPEC] [--linger S] [--timeout S] "
+				"[--hold N] [--quiet]\n");
 			return 1;
 		}
 	}
 	if (ring_name == NULL || size == 0) {
 		fprintf(stderr, "dpdk-primary: --ring NAME is required\n");
+		return 1;
+	}
+	if (types_spec && (n_expect || port < 0 || parse_spec(types_spec) < 0)) {
+		fprintf(stderr, "dpdk-primary: --expect-types needs --port, a valid SPEC, and no --expect\n");
 		return 1;
 	}
 
@@ -241,7 +463,8 @@ int main(int argc, char **argv)
 	struct ifpx_event ev[32];
 	unsigned long total = 0;
 	double deadline = now_s() + timeout;
-	int status = n_expect ? 2 : 0;
+	int status = n_expect || n_wants ? 2 : 0;
+	double verified_at = 0;
 
 	while (!stop) {
 		/* whole events only: dequeue a multiple of 4 elements */
@@ -257,6 +480,8 @@ int main(int argc, char **argv)
 							 k * IFPX_RING_ELEMS_PER_EVENT, NULL) == 0) {
 			if (now_s() > deadline)
 				break;
+			if (n_wants && met == n_wants && now_s() - verified_at >= linger)
+				break;
 			usleep(1000);
 			continue;
 		}
@@ -267,11 +492,38 @@ int main(int argc, char **argv)
 			if (seen < n_expect && ev[i].h.type == expect[seen] &&
 			    (port < 0 || ev[i].h.port_id == port || ev[i].h.port_id == IFPX_PORT_NONE))
 				seen++;
+			if (n_wants && met < n_wants &&
+			    (ev[i].h.port_id == port || ev[i].h.port_id == IFPX_PORT_NONE)) {
+				if (ev[i].h.type == IFPX_OVERFLOW && wants[next_want].type != IFPX_OVERFLOW) {
+					printf("LOST %" PRIu32 " events (OVERFLOW) after %d of %d expected\n",
+					       ev[i].overflow.lost, met, n_wants);
+					status = 3;
+					stop = 1;
+					break;
+				}
+				feed_types(&ev[i]);
+				if (met == n_wants) {
+					printf("VERIFIED %d expected events (%lu received)\n", n_wants, total);
+					fflush(stdout);
+					status = 0;
+					verified_at = now_s();
+				}
+			}
 		}
 		if (n_expect && seen == n_expect) {
 			status = 0;
 			break;
 		}
+		if (n_wants && met == n_wants && now_s() - verified_at >= linger)
+			break;
+	}
+	if (n_wants && status == 2) {
+		printf("%s after %.1f s: %d of %d expected events for port %ld (%lu received); missing:",
+		       stop ? "STOPPED" : "TIMEOUT", now_s() - (deadline - timeout), met, n_wants, port, total);
+		for (int i = next_want; i < n_wants && wants[i].step == wants[next_want].step; i++)
+			if (!wants[i].done)
+				printf(" %s", wants[i].text);
+		printf(" (step %d)\n", wants[next_want].step + 1);
 	}
 	if (n_expect) {
 		if (seen == n_expect) {
@@ -280,6 +532,9 @@ int main(int argc, char **argv)
 			printf("TIMEOUT after %.1f s: saw %d of %d expected events (%lu received); next expected %s\n",
 			       timeout, seen, n_expect, total, type_names[expect[seen]]);
 		}
+	} else if (n_wants) {
+		if (status == 0)
+			printf("DONE %lu events\n", total);
 	} else {
 		printf("DONE %lu events\n", total);
 	}
