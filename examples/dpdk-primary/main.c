@@ -31,6 +31,13 @@
  * its steps on it), then "VERIFIED", and exits 0 (after --linger seconds of
  * further draining, or at SIGTERM); 2 on timeout with what is missing.
  *
+ * --count TYPE:N (a benchmark consumer, needs --port) counts the records of TYPE
+ * for the port and exits 0 once N were seen, printing
+ * "COUNT n=N first_ns=T0 last_ns=T1 lost=L received=R" (CLOCK_MONOTONIC at the
+ * dequeue of the first and of the N-th record, comparable with Node's
+ * process.hrtime.bigint(); lost = the sum of OVERFLOW records); 2 on timeout
+ * (with the count so far).
+ *
  * --hold N: do not dequeue until
  * N events are queued (tests use it to fill the ring and make a producer's
  * overflow deterministic).
@@ -373,6 +380,9 @@ int main(int argc, char **argv)
 	unsigned int hold = 0;
 	double timeout = 10, linger = 0;
 	char *types_spec = NULL;
+	int count_type = -1;
+	unsigned long count_target = 0, counted = 0, overflow_lost = 0;
+	uint64_t first_ns = 0, last_ns = 0;
 	int has_base = 0, n = 0;
 
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
@@ -405,6 +415,7 @@ int main(int argc, char **argv)
 		{ "hold", required_argument, NULL, 'h' },
 		{ "expect-types", required_argument, NULL, 'T' },
 		{ "linger", required_argument, NULL, 'L' },
+		{ "count", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -419,6 +430,21 @@ int main(int argc, char **argv)
 		case 'h': hold = (unsigned int)strtoul(optarg, NULL, 0); break;
 		case 'T': types_spec = optarg; break;
 		case 'L': linger = strtod(optarg, NULL); break;
+		case 'C': {
+			char *colon = strchr(optarg, ':');
+			if (colon == NULL) {
+				fprintf(stderr, "dpdk-primary: --count TYPE:N\n");
+				return 1;
+			}
+			*colon = '\0';
+			count_type = parse_type(optarg);
+			count_target = strtoul(colon + 1, NULL, 0);
+			if (count_type < 0 || count_target == 0) {
+				fprintf(stderr, "dpdk-primary: bad --count %s:%s\n", optarg, colon + 1);
+				return 1;
+			}
+			break;
+		}
 		case 'e':
 			for (char *tok = strtok(optarg, ","); tok; tok = strtok(NULL, ",")) {
 				int t = parse_type(tok);
@@ -432,12 +458,16 @@ int main(int argc, char **argv)
 		default:
 			fprintf(stderr, "usage: dpdk-primary [EAL args] -- --ring NAME [--size EVENTS] "
 				"[--port P] [--expect T1,T2,...] [--expect-types SPEC] [--linger S] [--timeout S] "
-				"[--hold N] [--quiet]\n");
+				"[--count TYPE:N] [--hold N] [--quiet]\n");
 			return 1;
 		}
 	}
 	if (ring_name == NULL || size == 0) {
 		fprintf(stderr, "dpdk-primary: --ring NAME is required\n");
+		return 1;
+	}
+	if (count_target && port < 0) {
+		fprintf(stderr, "dpdk-primary: --count needs --port\n");
 		return 1;
 	}
 	if (types_spec && (n_expect || port < 0 || parse_spec(types_spec) < 0)) {
@@ -463,7 +493,7 @@ int main(int argc, char **argv)
 	struct ifpx_event ev[32];
 	unsigned long total = 0;
 	double deadline = now_s() + timeout;
-	int status = n_expect || n_wants ? 2 : 0;
+	int status = n_expect || n_wants || count_target ? 2 : 0;
 	double verified_at = 0;
 
 	while (!stop) {
@@ -484,6 +514,25 @@ int main(int argc, char **argv)
 				break;
 			usleep(1000);
 			continue;
+		}
+		if (count_target) {
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			uint64_t t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+			for (unsigned int i = 0; i < k; i++) {
+				if (ev[i].h.type == IFPX_OVERFLOW)
+					overflow_lost += ev[i].overflow.lost;
+				if (ev[i].h.type != count_type || ev[i].h.port_id != port)
+					continue;
+				if (counted++ == 0)
+					first_ns = t;
+				if (counted == count_target)
+					last_ns = t;
+			}
+			if (counted >= count_target) {
+				status = 0;
+				stop = 1;
+			}
 		}
 		for (unsigned int i = 0; i < k; i++) {
 			total++;
@@ -532,6 +581,9 @@ int main(int argc, char **argv)
 			printf("TIMEOUT after %.1f s: saw %d of %d expected events (%lu received); next expected %s\n",
 			       timeout, seen, n_expect, total, type_names[expect[seen]]);
 		}
+	} else if (count_target) {
+		printf("COUNT n=%lu first_ns=%" PRIu64 " last_ns=%" PRIu64 " lost=%lu received=%lu%s\n", counted,
+		       first_ns, last_ns, overflow_lost, total, status ? " TIMEOUT" : "");
 	} else if (n_wants) {
 		if (status == 0)
 			printf("DONE %lu events\n", total);
