@@ -10,8 +10,10 @@ export interface PortInfo {
   name: string;
   /** DPDK device name, e.g. "net_tap0" */
   devName: string;
+  /** DPDK's view (set at probe): `ip link set mtu/address` on the kernel side does
+   *  not update it; ifpx.info() reports the kernel's current values */
   mtu: number;
-  /** "aa:bb:cc:dd:ee:ff" */
+  /** "aa:bb:cc:dd:ee:ff" (DPDK's view, as mtu) */
   mac: string;
 }
 
@@ -19,6 +21,12 @@ export interface TapProxy { portId: number; ifindex: number; name: string }
 
 const cstr = (b: Uint8Array) => { const z = b.indexOf(0); return Buffer.from(b.subarray(0, z < 0 ? b.length : z)).toString("utf8"); };
 const macStr = (m: Uint8Array) => Array.from(m, (x) => x.toString(16).padStart(2, "0")).join(":");
+
+// Kernel names of the taps made by createTapProxy: the shim's if_indextoname()
+// runs in the caller's network namespace, so for a tap created inside another
+// namespace (ifpx DPDK mode with netns) it would name whatever interface has
+// that index here (e.g. "ifb0"), or nothing.
+const tapNames = new Map<number, string>();
 
 // net_tap<N> / net_null<N> device names must be unique in the process.
 const nextIndex: Record<string, number> = { net_tap: 0, net_null: 0 };
@@ -53,7 +61,8 @@ export const DpdkPorts = {
     const port = probeNext("net_tap", () => `,iface=${iface}`);
     const i = DpdkPorts.info(port);
     if (i.ifindex === 0) throw new DpdkError(`net_tap port ${port} has no kernel interface`, 19);
-    return { portId: port, ifindex: i.ifindex, name: i.name };
+    tapNames.set(port, iface);
+    return { portId: port, ifindex: i.ifindex, name: iface };
   },
   /** rte_dev_probe(devarg) then its port (by device name = devarg up to ','). */
   createByDevarg(devarg: string): number {
@@ -72,6 +81,7 @@ export const DpdkPorts = {
     requireEal("destroy");
     const ret = dpdk().port_remove(portId);
     if (ret < 0) throw new DpdkError(`remove port ${portId}`, ret);
+    tapNames.delete(portId);
   },
   info(portId: number): PortInfo {
     requireEal("info");
@@ -80,7 +90,7 @@ export const DpdkPorts = {
     const ifname = new Uint8Array(lib.abi(2) + 1), devname = new Uint8Array(lib.abi(1) + 1);
     const ret = lib.port_info(portId, ifindex, mtu, mac, ifname, devname);
     if (ret < 0) throw new DpdkError(`info of port ${portId}`, ret);
-    return { ifindex: ifindex[0], name: cstr(ifname), devName: cstr(devname), mtu: mtu[0], mac: macStr(mac) };
+    return { ifindex: ifindex[0], name: tapNames.get(portId) ?? cstr(ifname), devName: cstr(devname), mtu: mtu[0], mac: macStr(mac) };
   },
   isValid(portId: number): boolean {
     if (!Number.isInteger(portId) || portId < 0 || portId > 0xffff) return false;

@@ -116,6 +116,7 @@ if (reason) {
     assert.not.ok(ifpx.isProxy(nullPort));
     const di = DpdkPorts.info(proxy);
     assert.match(di.devName, /^net_tap\d+$/);
+    assert.is(di.name, NAME, "the tap's name, although this thread is not in the namespace");
     const line = ns.ip("-o", "link", "show", "dev", NAME);
     assert.is(Number(/^(\d+):/.exec(line)![1]), di.ifindex, "ip -n NS link shows the net_tap interface with the port's if_index");
     assert.match(line, new RegExp(`link/ether ${di.mac}`));
