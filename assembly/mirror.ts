@@ -117,14 +117,17 @@ export function fill_entry(k: u32, e: usize, add: bool, flags: u8): void {
   }
 }
 
-import { t_insert, t_delete } from "./table";
+import { t_insert_h, t_delete, e_hash } from "./table";
 import { pslot, P_NADDR, P_NROUTE, P_NNEIGH, P_NADDR4 } from "./proxies";
 
 @inline function pcount_off(k: u32): usize { return k == K_ADDR ? P_NADDR : k == K_NEIGH ? P_NNEIGH : P_NROUTE; }
 
 /** insert with per-proxy accounting */
-export function m_insert(k: u32, cand: usize): usize {
-  const e = t_insert(k, cand);
+export function m_insert(k: u32, cand: usize): usize { return m_insert_h(k, cand, e_hash(k, cand)); }
+
+/** m_insert with cand's hash already computed */
+export function m_insert_h(k: u32, cand: usize, h: u32): usize {
+  const e = t_insert_h(k, cand, h);
   const p = pslot(e_slot(e));
   const o = pcount_off(k);
   store<u32>(p + o, load<u32>(p + o) + 1);

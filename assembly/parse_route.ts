@@ -7,9 +7,9 @@ import { attr_ok, attr_type, attr_next, align4, bswap32, AF_INET, AF_INET6, RTM_
   RTA_DST, RTA_OIF, cpy16, zero8, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE, RTA_VIA, RTM_F_CLONED } from "./nl";
 import { S, O_SCRATCH, stat_inc, SS_FILTERED, SS_OTHER, SS_VIA, SS_CLONED, SS_NH_OVER } from "./state";
 import { slot_of_ifindex } from "./proxies";
-import { K_R4, K_R6, t_find, t_cap, t_at, t_home, e_same_ident } from "./table";
+import { K_R4, K_R6, t_find_h, t_cap, t_at, e_hash, e_same_ident } from "./table";
 import { RT_DSTLEN, RT_TOS, RT_TABLE, RT_PRIO, RT_DST, R4_GW, R6_GW, R4_SIZE, R6_SIZE, r_attr, gen_off,
-  RA_TYPE, RA_PROTO, RA_SCOPE, RA_WEIGHT, RA_NHCOUNT, stage_entry, m_insert, m_delete } from "./mirror";
+  RA_TYPE, RA_PROTO, RA_SCOPE, RA_WEIGHT, RA_NHCOUNT, stage_entry, m_insert_h, m_delete } from "./mirror";
 import { live_flags, note_added, note_changed, cur_gen, KB_ROUTE } from "./sync";
 import { F_REPLACE } from "./record";
 
@@ -17,7 +17,8 @@ import { F_REPLACE } from "./record";
 export const NH_OFF: usize = 128;
 export const NH_SIZE: usize = 24;
 export const NH_MAX: u32 = 1024;
-export const SCRATCH_SIZE: usize = 128 + 24 * 1024;
+export const LA_OFF: usize = 128 + 24 * 1024; // process()'s look-ahead: u32 home slot addresses
+export const SCRATCH_SIZE: usize = LA_OFF + 128;
 
 @inline function nh_at(i: u32): usize { return load<usize>(S + O_SCRATCH) + NH_OFF + <usize>i * NH_SIZE; }
 
@@ -27,10 +28,10 @@ export const SCRATCH_SIZE: usize = 128 + 24 * 1024;
   else cpy16(to, gw);
 }
 
-/** find the first entry of c's identity, or 0 */
-function first_of_ident(k: u32, c: usize): usize {
+/** find the first entry of c's identity (hash h), or 0 */
+function first_of_ident(k: u32, c: usize, h: u32): usize {
   const mask = t_cap(k) - 1;
-  let i = t_home(k, c);
+  let i = h & mask;
   for (;;) {
     const e = t_at(k, i);
     if (!load<u8>(e)) return 0;
@@ -52,10 +53,10 @@ function in_msg(k: u32, e: usize, nnh: u32): bool {
 }
 
 /** remove entries of c's identity: all (keep=false) or those not in the message */
-function remove_ident(k: u32, c: usize, nnh: u32, keep: bool, flags: u8): void {
-  const mask = t_cap(k) - 1;
+function remove_ident(k: u32, c: usize, h: u32, nnh: u32, keep: bool, flags: u8): void {
   for (;;) {
-    let i = t_home(k, c);
+    const mask = t_cap(k) - 1;
+    let i = h & mask;
     let victim: usize = 0;
     for (;;) {
       const e = t_at(k, i);
@@ -160,19 +161,21 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
     if (v4) store<u32>(c + RT_DST, bswap32(load<u32>(dst)));
     else cpy16(c + RT_DST, dst);
   }
-  const known = first_of_ident(k, c) != 0;
+  // route entries hash on the identity only: one hash serves every next hop
+  const h = e_hash(k, c);
+  const known = first_of_ident(k, c, h) != 0;
   if (nnh == 0 && !known) { stat_inc(SS_FILTERED); return true; }
   const flags = live_flags(KB_ROUTE);
 
   if (type == RTM_DELROUTE) {
     // no next hop info at all: the whole identity; else only the named next hops
-    if (nh_count == 0) { remove_ident(k, c, 0, false, flags); return true; }
+    if (nh_count == 0) { remove_ident(k, c, h, 0, false, flags); return true; }
     for (let j: u32 = 0; j < nnh; j++) {
       const x = nh_at(j);
       store<u8>(c + 3, load<u8>(x));
       if (v4) store<u32>(c + R4_GW, load<u32>(x + 4));
       else cpy16(c + R6_GW, x + 4);
-      const e = t_find(k, c, true);
+      const e = t_find_h(k, c, true, h);
       if (e) { stage_entry(k, e, false, flags, -1); m_delete(k, e); }
     }
     return true;
@@ -181,7 +184,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
   // adds a second route with the same identity; IPv6 append adds a next hop).
   const replace = (nlflags & NLM_F_REPLACE) != 0;
   if (replace && known) {
-    remove_ident(k, c, nnh, true, flags);
+    remove_ident(k, c, h, nnh, true, flags);
   }
   const ra = r_attr(k);
   const go = gen_off(k);
@@ -198,9 +201,10 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
     store<u8>(c + ra + RA_WEIGHT, load<u8>(x + 1));
     store<u8>(c + ra + RA_NHCOUNT, <u8>(nh_count > 255 ? 255 : nh_count));
     store<u32>(c + go, gen);
-    const e = t_find(k, c, true);
+    // an unknown identity has no next hop yet (the first one needs no lookup)
+    const e = (known || j > 0) ? t_find_h(k, c, true, h) : 0;
     if (!e) {
-      const n = m_insert(k, c);
+      const n = m_insert_h(k, c, h);
       note_added(KB_ROUTE);
       stage_entry(k, n, true, addflags, -1);
       continue;
@@ -215,4 +219,44 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
     }
   }
   return true;
+}
+
+// Look-ahead for process(): the address of the home slot of a route message
+// (0 when it is not a well-formed IPv4/IPv6 route). process() computes it for a
+// batch of upcoming messages and then loads all of them back to back, so their
+// cache misses overlap instead of each stalling handle_route in turn (wasm has
+// no prefetch instruction). Only the identity fields are read, with the same
+// length checks as handle_route.
+export function route_home(m: usize, mlen: u32): usize {
+  if (mlen < 28) return 0;
+  const family = load<u8>(m + 16);
+  if (family != AF_INET && family != AF_INET6) return 0;
+  const v4 = family == AF_INET;
+  const alen: u32 = v4 ? 4 : 16;
+  const k = v4 ? K_R4 : K_R6;
+  let table = <u32>load<u8>(m + 20);
+  const end = m + mlen;
+  let dst: usize = 0, prio: u32 = 0;
+  let a = m + 28;
+  while (a < end) {
+    const l = attr_ok(a, end);
+    if (!l) return 0;
+    const ty = attr_type(a);
+    const pl = l - 4;
+    if (ty == RTA_DST) { if (pl != alen) return 0; dst = a + 4; }
+    else if (ty == RTA_PRIORITY) { if (pl < 4) return 0; prio = load<u32>(a + 4); }
+    else if (ty == RTA_TABLE) { if (pl < 4) return 0; table = load<u32>(a + 4); }
+    a = attr_next(a, l);
+  }
+  const c = load<usize>(S + O_SCRATCH) + 64; // the candidate of handle_route lives at +0
+  zero8(c, v4 ? R4_SIZE : R6_SIZE);
+  store<u8>(c + RT_DSTLEN, load<u8>(m + 17));
+  store<u8>(c + RT_TOS, load<u8>(m + 19));
+  store<u32>(c + RT_TABLE, table);
+  store<u32>(c + RT_PRIO, prio);
+  if (dst) {
+    if (v4) store<u32>(c + RT_DST, bswap32(load<u32>(dst)));
+    else cpy16(c + RT_DST, dst);
+  }
+  return t_at(k, e_hash(k, c) & (t_cap(k) - 1));
 }

@@ -2,7 +2,7 @@
 // -> staged records. See state.ts for the status block.
 import { S, O_RX, O_RX_CAP, O_STATUS, ST_NEXT_OFF, ST_FLAGS, ST_ERROR, ST_SEQ, ST_MSGS, ST_STAGED,
   STF_DONE, STF_ERROR, STF_DUMP_INTR, STF_ACK, STF_JOB, SS_MESSAGES, SS_MALFORMED, SS_LINK, SS_ADDR, SS_ROUTE,
-  SS_NEIGH, SS_OTHER, SS_DONE, SS_ERRORS, SS_DUMP_INTR, SS_ACKS, stat_inc, status_or } from "./state";
+  SS_NEIGH, SS_OTHER, SS_DONE, SS_ERRORS, SS_DUMP_INTR, SS_ACKS, O_SINK, O_SCRATCH, stat_inc, status_or } from "./state";
 import { NLMSG_HDRLEN, NLMSG_ERROR, NLMSG_DONE, NLM_F_DUMP_INTR, RTM_NEWLINK, RTM_DELLINK, RTM_NEWADDR,
   RTM_DELADDR, RTM_NEWROUTE, RTM_DELROUTE, RTM_NEWNEIGH, RTM_DELNEIGH, align4 } from "./nl";
 import { nstaged, stage_free, stage_reset } from "./staging";
@@ -10,7 +10,7 @@ import { max_ports } from "./proxies";
 import { job_active, job_run, job_skip_pending, job_set_skip } from "./jobs";
 import { handle_link } from "./parse_link";
 import { handle_addr } from "./parse_addr";
-import { handle_route } from "./parse_route";
+import { handle_route, route_home, LA_OFF } from "./parse_route";
 import { handle_neigh } from "./parse_neigh";
 import { refresh_counts } from "./core_state";
 
@@ -21,6 +21,8 @@ function estimate(type: u16, mlen: u32): u32 {
   if (type == RTM_NEWROUTE || type == RTM_DELROUTE) return 4 + (mlen >> 2);
   return 3;
 }
+
+const LOOKAHEAD: u32 = 16;
 
 function handle(m: usize, mlen: u32): void {
   const type = load<u16>(m + 4);
@@ -75,8 +77,31 @@ export function process_impl(off: u32, len: u32): u32 {
       if (ml >= NLMSG_HDRLEN && ml <= len - pos) { pos += align4(ml); if (pos > len) pos = len; }
     }
   }
+  // look-ahead: the table slots of the next LOOKAHEAD route messages are loaded
+  // before the current one is handled, so their cache misses overlap
+  let ahead = pos, nahead: u32 = 0, sink: u32 = 0;
   while (!stop && pos < len) {
     const m = base + pos;
+    if (nahead == 0 && ahead < len) {
+      // next batch: home slot addresses first (rx is in cache), then the loads
+      const hs = load<usize>(S + O_SCRATCH) + LA_OFF;
+      let nb: u32 = 0;
+      while (nb < LOOKAHEAD && ahead < len) {
+        if (len - ahead < NLMSG_HDRLEN) { ahead = len; break; }
+        const am = base + ahead;
+        const al = load<u32>(am);
+        if (al < NLMSG_HDRLEN || al > len - ahead) { ahead = len; break; }
+        const at = load<u16>(am + 4);
+        store<u32>(hs + (<usize>nb << 2), (at == RTM_NEWROUTE || at == RTM_DELROUTE) ? <u32>route_home(am, al) : 0);
+        ahead += align4(al);
+        nb++;
+      }
+      for (let j: u32 = 0; j < nb; j++) {
+        const h = <usize>load<u32>(hs + (<usize>j << 2));
+        if (h) sink += <u32>load<u8>(h);
+      }
+      nahead = nb;
+    }
     if (len - pos < NLMSG_HDRLEN) { stat_inc(SS_MALFORMED); pos = len; break; }
     const mlen = load<u32>(m);
     // A bad nlmsg_len loses the message boundaries of the rest of the buffer:
@@ -92,7 +117,9 @@ export function process_impl(off: u32, len: u32): u32 {
     if (job_active() && !job_run()) { job_set_skip(1); break; }
     pos += align4(mlen);
     if (pos > len) pos = len;
+    if (nahead > 0) nahead--;
   }
+  store<u32>(S + O_SINK, sink);
   if (job_active()) status_or(STF_JOB);
   store<u32>(st + ST_NEXT_OFF, pos);
   const n = nstaged();

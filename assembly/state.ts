@@ -86,6 +86,7 @@ export const O_JOB: usize = 448;         // implied-deletion job, 32 B (jobs.ts)
 export const O_TMPL: usize = 512;      // 64 B record template (staging.ts)
 export const O_QUERY: usize = 576;       // query state, 32 B (query.ts)
 export const O_QOUT: usize = 608;        // usize query output area (QUERY_CAP records)
+export const O_SINK: usize = 616;        // u32 sink of process()'s look-ahead loads
 export const STATE_SIZE: usize = 640;
 
 @inline export function stat_inc(off: usize): void { store<u32>(S + O_STATS + off, load<u32>(S + O_STATS + off) + 1); }

@@ -100,9 +100,12 @@ export function e_same_nh(k: u32, a: usize, b: usize): bool {
 @inline export function t_home(k: u32, e: usize): u32 { return e_hash(k, e) & (t_cap(k) - 1); }
 
 /** find an entry equal to cand (full key: nh=true uses the route next-hop key) */
-export function t_find(k: u32, cand: usize, nh: bool): usize {
+export function t_find(k: u32, cand: usize, nh: bool): usize { return t_find_h(k, cand, nh, e_hash(k, cand)); }
+
+/** t_find with cand's hash already computed (h = e_hash(k, cand); it does not depend on the capacity) */
+export function t_find_h(k: u32, cand: usize, nh: bool, h: u32): usize {
   const mask = t_cap(k) - 1;
-  let i = e_hash(k, cand) & mask;
+  let i = h & mask;
   for (;;) {
     const e = t_at(k, i);
     if (!load<u8>(e)) return 0;
@@ -139,12 +142,14 @@ export function grow_to(k: u32, ncap: u32): void {
 }
 
 /** insert a copy of cand (caller checked it is absent); returns the stored entry */
-export function t_insert(k: u32, cand: usize): usize {
+export function t_insert(k: u32, cand: usize): usize { return t_insert_h(k, cand, e_hash(k, cand)); }
+
+export function t_insert_h(k: u32, cand: usize, h: u32): usize {
   const d = tdesc(k);
   // keep load <= 0.7
   if ((<u64>t_count(k) + 1) * 10 > <u64>t_cap(k) * 7) grow(k);
   const mask = t_cap(k) - 1;
-  let i = e_hash(k, cand) & mask;
+  let i = h & mask;
   let e = t_at(k, i);
   while (load<u8>(e)) { i = (i + 1) & mask; e = t_at(k, i); }
   cpy8(e, cand, <usize>t_esize(k));
