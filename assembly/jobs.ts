@@ -34,7 +34,7 @@
 // State (32 B at S + O_JOB): +0 type, +4 slot, +8 phase (table kind), +12 cursor,
 // +16 mutation snapshot, +20 record flags, +24 skip_pending.
 import { S, O_JOB, SS_IMPLIED, stat_inc } from "./state";
-import { K_ADDR, K_R4, KINDS, t_cap, t_at, t_mut, t_home, e_same_ident } from "./table";
+import { K_ADDR, K_R4, KINDS, t_cap, t_at, t_mut, t_home, t_next, t_prev, e_same_ident } from "./table";
 import { stage_entry, m_delete, e_slot, r_attr, RA_SCOPE, RA_NHCOUNT, RA_EFLAGS, EF_DEAD } from "./mirror";
 import { nstaged, stage_free, tmpl_begin, emit } from "./staging";
 import { max_ports, unbind_all, proxy_mark_gone } from "./proxies";
@@ -75,7 +75,6 @@ function kill_multipath(e: usize, flags: u8, force: bool): u32 {
   const k = K_R4;
   const a = r_attr(k);
   const want = <u32>load<u8>(e + a + RA_NHCOUNT);
-  const mask = t_cap(k) - 1;
   const h = t_home(k, e);
   let n: u32 = 0, dead: u32 = 0;
   let i = h;
@@ -86,7 +85,7 @@ function kill_multipath(e: usize, flags: u8, force: bool): u32 {
       n++;
       if (load<u8>(x + a + RA_EFLAGS) & EF_DEAD) dead++;
     }
-    i = (i + 1) & mask;
+    i = t_next(k, i);
   }
   if (!force && (n < want || dead < n)) return 0;
   // copy the identity: e itself moves while we delete
@@ -100,7 +99,7 @@ function kill_multipath(e: usize, flags: u8, force: bool): u32 {
       const x = t_at(k, i);
       if (!load<u8>(x)) break;
       if (e_same_ident(k, x, id)) { found = x; break; }
-      i = (i + 1) & mask;
+      i = t_next(k, i);
     }
     if (!found) break;
     stage_entry(k, found, false, flags, -1);
@@ -115,10 +114,10 @@ function kill_multipath(e: usize, flags: u8, force: bool): u32 {
 // within h's cluster: resume the scan at the cluster's first slot (or at 0 when
 // the cluster wraps), not at 0, so a purge stays linear.
 function rewind(k: u32, h: u32, i: u32): u32 {
-  const mask = t_cap(k) - 1;
+  const cap = t_cap(k);
   let c = h;
-  for (let n: u32 = 0; n <= mask; n++) {
-    const p = (c - 1) & mask;
+  for (let n: u32 = 0; n < cap; n++) {
+    const p = t_prev(k, c);
     if (!load<u8>(t_at(k, p))) break;
     c = p;
   }

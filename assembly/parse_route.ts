@@ -7,7 +7,7 @@ import { attr_ok, attr_type, attr_next, align4, bswap32, AF_INET, AF_INET6, RTM_
   RTA_DST, RTA_OIF, cpy16, zero8, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE, RTA_VIA, RTM_F_CLONED } from "./nl";
 import { S, O_SCRATCH, stat_inc, SS_FILTERED, SS_OTHER, SS_VIA, SS_CLONED, SS_NH_OVER } from "./state";
 import { slot_of_ifindex } from "./proxies";
-import { K_R4, K_R6, t_find_h, t_cap, t_at, e_hash, e_same_ident } from "./table";
+import { K_R4, K_R6, t_find_h, t_slot, t_next, t_at, e_hash, e_same_ident } from "./table";
 import { RT_DSTLEN, RT_TOS, RT_TABLE, RT_PRIO, RT_DST, R4_GW, R6_GW, R4_SIZE, R6_SIZE, r_attr, gen_off,
   RA_TYPE, RA_PROTO, RA_SCOPE, RA_WEIGHT, RA_NHCOUNT, stage_entry, m_insert_h, m_delete } from "./mirror";
 import { live_flags, note_added, note_changed, cur_gen, KB_ROUTE } from "./sync";
@@ -30,13 +30,12 @@ export const SCRATCH_SIZE: usize = LA_OFF + 128;
 
 /** find the first entry of c's identity (hash h), or 0 */
 function first_of_ident(k: u32, c: usize, h: u32): usize {
-  const mask = t_cap(k) - 1;
-  let i = h & mask;
+  let i = t_slot(k, h);
   for (;;) {
     const e = t_at(k, i);
     if (!load<u8>(e)) return 0;
     if (e_same_ident(k, e, c)) return e;
-    i = (i + 1) & mask;
+    i = t_next(k, i);
   }
   return 0;
 }
@@ -55,14 +54,13 @@ function in_msg(k: u32, e: usize, nnh: u32): bool {
 /** remove entries of c's identity: all (keep=false) or those not in the message */
 function remove_ident(k: u32, c: usize, h: u32, nnh: u32, keep: bool, flags: u8): void {
   for (;;) {
-    const mask = t_cap(k) - 1;
-    let i = h & mask;
+    let i = t_slot(k, h);
     let victim: usize = 0;
     for (;;) {
       const e = t_at(k, i);
       if (!load<u8>(e)) break;
       if (e_same_ident(k, e, c) && !(keep && in_msg(k, e, nnh))) { victim = e; break; }
-      i = (i + 1) & mask;
+      i = t_next(k, i);
     }
     if (!victim) return;
     stage_entry(k, victim, false, flags, -1);
@@ -258,5 +256,5 @@ export function route_home(m: usize, mlen: u32): usize {
     if (v4) store<u32>(c + RT_DST, bswap32(load<u32>(dst)));
     else cpy16(c + RT_DST, dst);
   }
-  return t_at(k, e_hash(k, c) & (t_cap(k) - 1));
+  return t_at(k, t_slot(k, e_hash(k, c)));
 }

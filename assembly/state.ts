@@ -99,6 +99,18 @@ export const STATE_SIZE: usize = 640;
 // doubling are simply lost (bounded by the size of the final block).
 export function zalloc(size: usize): usize {
   size = (size + 7) & ~7;
+  if (size >= (1 << 20)) {
+    // A big block (mirror table): grow the memory by what it needs plus 1/8,
+    // instead of letting the stub allocator double the whole memory.
+    const top = heap.alloc(8);
+    heap.free(top); // the last block: the stub runtime takes it back
+    const end = <u64>top + <u64>size + 64;
+    const have = <u64>memory.size() << 16;
+    if (end > have) {
+      const pages = <i32>((end - have + 0xffff) >> 16);
+      memory.grow(pages + (pages >> 3) + 16); // may fail: heap.alloc then grows by what fits
+    }
+  }
   const p = heap.alloc(size);
   // 8-byte stores: memory.fill on shared memory was measured several times slower
   for (let i: usize = 0; i < size; i += 8) store<u64>(p + i, 0);

@@ -6,12 +6,14 @@
 // The route tables hash on the kernel's route identity only (table, dst,
 // dst_len, tos, priority), so all next hops of one route sit in one probe run:
 // a REPLACE or DELROUTE walks that run. Load is kept <= 0.7 (doubling beyond),
-// so runs stay short. 1M IPv4 + 100k IPv6 routes take 2^21 x 32 B = 64 MiB plus
-// 2^18 x 64 B = 16 MiB; each doubling abandons the previous block (no free in
-// the stub runtime), at most the size of the final block again.
+// so runs stay short. The capacity is any number of slots (a home slot is
+// (hash * cap) >> 32, probing wraps at cap), so mirror_reserve() sizes a table
+// to exactly what it needs: 1M IPv4 route next hops take 1.43M x 32 B = 44 MiB
+// (doubling from the initial 2^16 ends at 2^21 x 32 B = 64 MiB, and each
+// doubling abandons the previous block: no free in the stub runtime).
 //
 // Descriptor (32 B at S + O_TABLES + kind*32):
-//   +0 usize slots, +8 u32 cap (power of 2), +12 u32 count, +16 u32 esize,
+//   +0 usize slots, +8 u32 cap (slots), +12 u32 count, +16 u32 esize,
 //   +20 u32 mutations (bumped by deletes and growth: moves entries, so
 //   iterating sweeps restart)
 import { cpy8, zero8 } from "./nl";
@@ -97,34 +99,41 @@ export function e_same_nh(k: u32, a: usize, b: usize): bool {
   return load<u64>(a + 28) == load<u64>(b + 28) && load<u64>(a + 36) == load<u64>(b + 36);
 }
 
-@inline export function t_home(k: u32, e: usize): u32 { return e_hash(k, e) & (t_cap(k) - 1); }
+/** slot of hash h in a table of cap slots (fastrange: monotone in h) */
+@inline export function h_slot(h: u32, cap: u32): u32 { return <u32>((<u64>h * <u64>cap) >> 32); }
+@inline export function t_slot(k: u32, h: u32): u32 { return h_slot(h, t_cap(k)); }
+@inline export function t_home(k: u32, e: usize): u32 { return h_slot(e_hash(k, e), t_cap(k)); }
+/** the probe sequence: next and previous slot, wrapping at cap */
+@inline export function t_next(k: u32, i: u32): u32 { const n = i + 1; return n == t_cap(k) ? 0 : n; }
+@inline export function t_prev(k: u32, i: u32): u32 { return i == 0 ? t_cap(k) - 1 : i - 1; }
+/** probe distance from slot a forward to slot b */
+@inline function cdist(a: u32, b: u32, cap: u32): u32 { return b >= a ? b - a : b + cap - a; }
 
 /** find an entry equal to cand (full key: nh=true uses the route next-hop key) */
 export function t_find(k: u32, cand: usize, nh: bool): usize { return t_find_h(k, cand, nh, e_hash(k, cand)); }
 
 /** t_find with cand's hash already computed (h = e_hash(k, cand); it does not depend on the capacity) */
 export function t_find_h(k: u32, cand: usize, nh: bool, h: u32): usize {
-  const mask = t_cap(k) - 1;
-  let i = h & mask;
+  let i = t_slot(k, h);
   for (;;) {
     const e = t_at(k, i);
     if (!load<u8>(e)) return 0;
     if (nh ? e_same_nh(k, e, cand) : e_same_ident(k, e, cand)) return e;
-    i = (i + 1) & mask;
+    i = t_next(k, i);
   }
   return 0; // not reached: load <= 0.7 guarantees an empty slot
 }
 
 function grow(k: u32): void { grow_to(k, t_cap(k) << 1); stat_inc(SS_GROWS); }
 
-/** capacity (power of 2) that holds n entries at load <= 0.7, 0 if above 2^31 */
+/** capacity that holds n entries at load <= 0.7 (a multiple of 64 slots), 0 if above 2^31 */
 export function cap_for(n: u32): u32 {
-  let c: u64 = 1;
-  while (<u64>n * 10 > c * 7) c <<= 1;
+  let c: u64 = (<u64>n * 10 + 6) / 7;
+  c = (c + 63) & ~<u64>63;
   return c > 0x80000000 ? 0 : <u32>c;
 }
 
-/** rehash into a new block of ncap slots (a power of 2 larger than the current one) */
+/** rehash into a new block of ncap slots (more than the current capacity) */
 export function grow_to(k: u32, ncap: u32): void {
   const d = tdesc(k);
   const ocap = t_cap(k), es = <usize>t_esize(k), ob = t_base(k);
@@ -134,8 +143,9 @@ export function grow_to(k: u32, ncap: u32): void {
   for (let i: u32 = 0; i < ocap; i++) {
     const e = ob + <usize>i * es;
     if (!load<u8>(e)) continue;
-    let j = e_hash(k, e) & (ncap - 1);
-    while (load<u8>(nb + <usize>j * es)) j = (j + 1) & (ncap - 1);
+    // homes are monotone in the hash: the new block fills front to back
+    let j = h_slot(e_hash(k, e), ncap);
+    while (load<u8>(nb + <usize>j * es)) { j++; if (j == ncap) j = 0; }
     cpy8(nb + <usize>j * es, e, es);
   }
   store<u32>(d + 20, t_mut(k) + 1);
@@ -148,10 +158,9 @@ export function t_insert_h(k: u32, cand: usize, h: u32): usize {
   const d = tdesc(k);
   // keep load <= 0.7
   if ((<u64>t_count(k) + 1) * 10 > <u64>t_cap(k) * 7) grow(k);
-  const mask = t_cap(k) - 1;
-  let i = h & mask;
+  let i = t_slot(k, h);
   let e = t_at(k, i);
-  while (load<u8>(e)) { i = (i + 1) & mask; e = t_at(k, i); }
+  while (load<u8>(e)) { i = t_next(k, i); e = t_at(k, i); }
   cpy8(e, cand, <usize>t_esize(k));
   store<u8>(e, 1);
   store<u32>(d + 12, t_count(k) + 1);
@@ -163,18 +172,19 @@ export function t_delete(k: u32, e: usize): void {
   const d = tdesc(k);
   const es = <usize>t_esize(k);
   const base = t_base(k);
-  const mask = t_cap(k) - 1;
+  const cap = t_cap(k);
   let hole = <u32>((e - base) / es);
-  let j = (hole + 1) & mask;
+  let j = t_next(k, hole);
   for (;;) {
     const ej = base + <usize>j * es;
     if (!load<u8>(ej)) break;
-    const home = e_hash(k, ej) & mask;
-    if (((j - home) & mask) >= ((j - hole) & mask)) {
+    const home = h_slot(e_hash(k, ej), cap);
+    // move ej into the hole unless its home lies cyclically in (hole, j]
+    if (cdist(home, j, cap) >= cdist(hole, j, cap)) {
       cpy8(base + <usize>hole * es, ej, es);
       hole = j;
     }
-    j = (j + 1) & mask;
+    j = t_next(k, j);
   }
   zero8(base + <usize>hole * es, es);
   store<u32>(d + 12, t_count(k) - 1);
