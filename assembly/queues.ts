@@ -119,6 +119,18 @@ export function queue_take_overflow_impl(r: usize): u32 {
   return lost;
 }
 
+/** Enqueue the pending OVERFLOW record of every ring that has room again.
+ *  Without it a ring that overflowed on the last burst of a quiet period
+ *  would only report the loss with the next event, possibly never. Returns
+ *  how many rings still have an OVERFLOW pending (still full). */
+export function queues_flush_impl(seq: u32): i32 {
+  let g = reg();
+  let q = qcount(g);
+  let pending = 0;
+  for (let i = 0; i < q; i++) if (!flush_overflow(qat(g, i), seq)) pending++;
+  return pending;
+}
+
 /** Remove every queue (listener close): each gets END. Returns how many. */
 export function queues_clear_impl(): i32 {
   let g = reg();

@@ -10,7 +10,7 @@ import {
 } from "./ring";
 import {
   queues_add_impl, queues_remove_impl, queues_publish_impl, queues_count_impl,
-  queues_get_impl, queues_clear_impl, queue_finish, queues_detach_impl, queue_take_overflow_impl,
+  queues_get_impl, queues_clear_impl, queue_finish, queues_detach_impl, queue_take_overflow_impl, queues_flush_impl,
 } from "./queues";
 
 export function ring_version(): u32 { return 2; }
@@ -87,3 +87,5 @@ export function queues_clear(): i32 { return queues_clear_impl(); }
 export function queues_detach(ring: usize): i32 { return queues_detach_impl(ring); }
 /** Lost records not yet reported by an OVERFLOW record; clears the mark. */
 export function queue_take_overflow(ring: usize): u32 { return queue_take_overflow_impl(ring); }
+/** Emit pending OVERFLOW records where rings have room again; returns rings still pending. */
+export function queues_flush(seq: u32): i32 { return queues_flush_impl(seq); }

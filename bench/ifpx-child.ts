@@ -1,6 +1,8 @@
 // ifpx side of `npm run bench` (see the RUNNER INTERFACE in bench/run.ts). Run
 // inside the bench namespace; prints one JSON line last.
 //   dump    PROXY FAMILY [callbacks|mirror]   listen() until CFG_DONE; routes of FAMILY via PROXY
+//   scale   PROXY MODE RESERVE4 RESERVE6      full table: listen() until CFG_DONE is delivered
+//           MODE mirror (no consumer) | callbacks (ROUTE_ADD/ROUTE6_ADD) | queue (a worker drains a ring)
 //   drain   PROXY RCVBUF COUNT IDLE_MS        subscribe, "ready", wait for stdin, then drain
 //   latency PROXY COUNT PREFIXHI              send RTM_NEWROUTE/DELROUTE, time to the callback
 import { Ifpx, EventType, type IfpxEvent } from "../host/index.js";
@@ -23,6 +25,37 @@ async function dump(family: number, how: string) {
   if (how !== "callbacks") { const c = ifpx.stats().core; routes = family === 4 ? c.mirror_route4 : c.mirror_route6; }
   console.log(JSON.stringify({ routes, seconds, how, stats: ifpx.stats() }));
   await ifpx.close();
+  process.exit(0);
+}
+
+async function scale(how: string, r4: number, r6: number) {
+  const ifpx = new Ifpx({ onError: (e) => { throw e; }, reserve: r4 || r6 ? { routes4: r4, routes6: r6 } : undefined });
+  const p = ifpx.adoptProxy(proxyName);
+  ifpx.bind(0, p);
+  let delivered = 0, lost = 0;
+  let consumer: Promise<{ routes: number }> | undefined;
+  let queue: ReturnType<Ifpx["createQueue"]> | undefined;
+  if (how === "callbacks") {
+    ifpx.registerCallbacks([EventType.ROUTE_ADD, EventType.ROUTE6_ADD].map((type) => ({ type, callback: () => { delivered++; return true; } })));
+  } else if (how === "queue") {
+    const { Worker } = await import("node:worker_threads");
+    queue = ifpx.createQueue({ slots: 1 << 16, burst: 256 });
+    ifpx.queueAdd(queue);
+    const w = new Worker(new URL("./workers/scale-consumer.mjs", import.meta.url), { workerData: queue.handle });
+    await new Promise((resolve, reject) => { w.once("message", resolve); w.once("error", reject); }); // attached
+    consumer = new Promise((resolve, reject) => { w.once("message", resolve); w.once("error", reject); });
+  }
+  const t0 = now();
+  await ifpx.listen();
+  const listenSeconds = now() - t0;
+  if (consumer) {
+    delivered = (await consumer).routes;
+    lost = queue!.stats().totalLost;
+  }
+  const seconds = now() - t0; // until the consumer has seen CFG_DONE (queue mode)
+  const c = ifpx.stats().core;
+  const memMiB = ifpx.coreHandle.share.memory.buffer.byteLength / 2 ** 20;
+  console.log(JSON.stringify({ how, seconds, listenSeconds, routes4: c.mirror_route4, routes6: c.mirror_route6, delivered, lost, wasmMiB: memMiB, messages: c.messages }));
   process.exit(0);
 }
 
@@ -91,6 +124,7 @@ async function latency(count: number, hi: number) {
 }
 
 if (mode === "dump") await dump(Number(rest[0]), rest[1] ?? "mirror");
+else if (mode === "scale") await scale(rest[0], Number(rest[1] ?? 0), Number(rest[2] ?? 0));
 else if (mode === "drain") await drain(Number(rest[0]), Number(rest[1]), Number(rest[2]));
 else if (mode === "latency") await latency(Number(rest[0]), Number(rest[1]));
 else { console.error("usage: ifpx-child dump|drain|latency ..."); process.exit(2); }

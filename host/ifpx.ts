@@ -126,6 +126,7 @@ export class Ifpx {
   private readonly externals = new Set<ExternalQueue>();
   private readonly backlogs = new Map<number, Backlog>();
   private scratch = 0;
+  private overflowTimer: ReturnType<typeof setTimeout> | undefined;
   private sock: NetlinkSocket | undefined;
   private poll: ReturnType<typeof koffi.node.poll> | undefined;
   private sync: SyncState | undefined;
@@ -768,7 +769,7 @@ export class Ifpx {
   }
 
   private publish(ptr: number, n: number): void {
-    if (this.rings.size) this.core.x.queues_publish(ptr, n);
+    if (this.rings.size && this.core.x.queues_publish(ptr, n) !== 0) this.watchOverflow();
     if (this.backlogs.size) {
       const copy = this.core.bytes.slice(ptr, ptr + n * RECORD_SIZE);
       for (const b of this.backlogs.values()) b.chunks.push(copy);
@@ -777,6 +778,20 @@ export class Ifpx {
       const view = this.core.bytes.subarray(ptr, ptr + n * RECORD_SIZE);
       for (const q of this.externals) q.publish(view, n);
     }
+  }
+
+  /**
+   * A ring lost records: its OVERFLOW record goes out as soon as its consumer
+   * makes room, even if no further event comes to carry it.
+   */
+  private watchOverflow(): void {
+    if (this.overflowTimer) return;
+    const tick = () => {
+      this.overflowTimer = undefined;
+      if (this.closed || !this.rings.size) return;
+      if (this.core.x.queues_flush(this.core.x.seq_last()) > 0) this.overflowTimer = setTimeout(tick, 1).unref();
+    };
+    this.overflowTimer = setTimeout(tick, 1).unref();
   }
 
   // ---- helpers --------------------------------------------------------------
