@@ -65,7 +65,7 @@
 // only); every other function works on raw pointers and may run in any thread.
 // No mutable statics.
 
-import { EVENT_SIZE, EV_END, PORT_NONE, R_TYPE, R_PORT, R_PROXY } from "./record";
+import { EVENT_SIZE, EV_END, EV_OVERFLOW, PORT_NONE, R_TYPE, R_PORT, R_PROXY, R_OVERFLOW_LOST } from "./record";
 
 export const RING_MAGIC: u32 = 0x52504649; // "IFPR" little-endian
 export const RING_F_SP: u32 = 1;
@@ -273,6 +273,16 @@ function end_if_closed(r: usize, dst: usize, head: u32): u32 {
   if (atomic.load<u32>(r + H_CLOSED) == 0) return 0;
   // closed is stored after the last enqueue: re-read the tail
   if (atomic.load<u32>(r + H_PROD_TAIL) != head) return 0;
+  // The producer closed a ring that was full: it could not enqueue the
+  // OVERFLOW record. Report the loss before END, exactly once (cmpxchg: with
+  // several consumers only one wins; the producer no longer touches the ring).
+  if (atomic.cmpxchg<u32>(r + H_OVF_FLAG, 1, 0) == 1) {
+    write_marker(dst, EV_OVERFLOW);
+    store<u32>(dst + R_OVERFLOW_LOST, atomic.load<u32>(r + H_OVF_LOST));
+    atomic.store<u32>(r + H_OVF_LOST, 0);
+    atomic.add<u32>(r + H_OVF_COUNT, 1);
+    return 1;
+  }
   write_marker(dst, EV_END);
   return 1;
 }

@@ -338,7 +338,7 @@ test("overflow end to end: a 4-slot ring nobody reads keeps 4, then OVERFLOW wit
   assert.is(end.stats.read, kt.events.length);
 }));
 
-test("overflow: a full ring removed before anyone read it still ends with END and accounts for every loss", () => session(async (ns, ifpx, consumers) => {
+test("overflow: a full ring removed before anyone read it reports the loss (OVERFLOW) then END", () => session(async (ns, ifpx, consumers) => {
   const proxy = ifpx.createProxy({ name: "prx0" });
   ifpx.bind(9, proxy);
   ns.ip("link", "set", "prx0", "up");
@@ -366,9 +366,11 @@ test("overflow: a full ring removed before anyone read it still ends with END an
   const data = evs.filter((e) => e.type !== "OVERFLOW" && e.type !== "END");
   assert.is(data.length, 4);
   const inRecords = evs.filter((e) => e.type === "OVERFLOW").reduce((s, e) => s + (e as any).lost, 0);
-  // An OVERFLOW record cannot be enqueued into the full ring at close; what it
-  // would have said stays in the ring's counters (lost), readable by the reader.
-  assert.is(inRecords + end.stats.lost, produced - 4, "OVERFLOW records + pending lost == dropped");
+  // No room for OVERFLOW at close: the reader reports it from the ring's
+  // counters, after the 4 records and before END.
+  assert.is(evs[evs.length - 2].type, "OVERFLOW", "OVERFLOW right before END");
+  assert.is(inRecords, produced - 4, "OVERFLOW.lost == dropped");
+  assert.is(end.stats.lost, 0, "nothing left unreported");
   assert.is(Number(end.stats.totalLost), produced - 4);
 }));
 

@@ -175,7 +175,11 @@ test("remove gives END (also when the ring was full), and OVERFLOW first if pend
   assert.ok(x.ring_closed(r));
   assert.is(x.ring_dequeue(r, dst, 8), 4);
   assert.is(x.ring_dequeue(r, dst, 8), 1);
-  assert.is(types(dst, 1)[0], EventType.END, "no room for END in the ring: reported when drained");
+  assert.is(types(dst, 1)[0], EventType.OVERFLOW, "no room for OVERFLOW in the ring: reported when drained");
+  assert.is(u32()[(dst >> 2) + 4], 2, "with the lost count");
+  assert.is(x.ring_lost(r), 0, "and no longer pending");
+  assert.is(x.ring_dequeue(r, dst, 8), 1);
+  assert.is(types(dst, 1)[0], EventType.END, "no room for END either: reported after it");
   assert.is(x.ring_dequeue(r, dst, 8), 1, "END is sticky");
 
   const s = x.ring_alloc(8, SPSC) >>> 0;
