@@ -249,3 +249,21 @@ export function decodeEvent(v: DataView, off: number): IfpxEvent {
   }
   return e as IfpxEvent;
 }
+
+/** Neighbour states (NUD_*, linux/neighbour.h) carried by NEIGH events in `state`. */
+export const Nud = {
+  NONE: 0x00, INCOMPLETE: 0x01, REACHABLE: 0x02, STALE: 0x04, DELAY: 0x08,
+  PROBE: 0x10, FAILED: 0x20, NOARP: 0x40, PERMANENT: 0x80,
+} as const;
+/** The states in which the kernel itself would use the entry's MAC (NUD_VALID). */
+export const NUD_VALID = Nud.PERMANENT | Nud.NOARP | Nud.REACHABLE | Nud.PROBE | Nud.STALE | Nud.DELAY;
+
+/**
+ * Whether a NEIGH_ADD/NEIGH6_ADD carries a MAC a data plane may forward to.
+ * The kernel also reports neighbours it is still resolving (INCOMPLETE) or
+ * gave up on (FAILED, e.g. just before `ip neigh del`), with no MAC: those are
+ * reported faithfully, and a data plane should treat them as unresolved.
+ */
+export function neighUsable(state: number): boolean {
+  return (state & NUD_VALID) !== 0;
+}
