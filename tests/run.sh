@@ -13,6 +13,10 @@ run() { # label, uvu args...
   local out rc
   out=$(node --import tsx node_modules/uvu/bin.js "$@" 2>&1); rc=$?
   printf '%s\n' "$out"
+  if [ "${IFPX_REQUIRE_DPDK:-0}" = 1 ] && printf '%s\n' "$out" | grep -q "dpdk tests not run"; then
+    echo "!! $label: DPDK tests did not run but IFPX_REQUIRE_DPDK=1: counted as 1 failed"
+    failed=$((failed + 1))
+  fi
   local t p s
   t=$(printf '%s\n' "$out" | sed -n 's/^ *Total: *\([0-9]*\).*/\1/p' | tail -1)
   p=$(printf '%s\n' "$out" | sed -n 's/^ *Passed: *\([0-9]*\).*/\1/p' | tail -1)
