@@ -16,6 +16,7 @@ import { inNetns } from "./netns.js";
 import * as libc from "./libc.js";
 import { decodeEvent, EventType, type IfpxEvent } from "./record.js";
 import { Queue, type QueueOptions } from "./queue.js";
+import { RxThread } from "./rx-thread.js";
 
 export type Callback = (event: IfpxEvent) => boolean | void | undefined | number;
 export interface CallbackRegistration { type: number; callback: Callback }
@@ -54,6 +55,12 @@ export interface IfpxOptions {
    * double as they fill (each doubling costs a rehash and leaves the old block).
    */
   reserve?: { addresses?: number; routes4?: number; routes6?: number; neighbours?: number };
+  /**
+   * Receive on a worker thread (default true): the kernel generates a dump
+   * inside recv(), so receiving in parallel with parsing hides most of the
+   * parse. false: receive on the main thread (libuv poll), as a fallback.
+   */
+  rxThread?: boolean;
 }
 
 export type MirrorKind = "addr" | "route" | "neigh";
@@ -129,6 +136,7 @@ export class Ifpx {
   private overflowTimer: ReturnType<typeof setTimeout> | undefined;
   private sock: NetlinkSocket | undefined;
   private poll: ReturnType<typeof koffi.node.poll> | undefined;
+  private rx: RxThread | undefined;
   private sync: SyncState | undefined;
   private pendingResync = false;
   private seq = 0;
@@ -465,7 +473,11 @@ export class Ifpx {
     // Subscribing before the first dump request means nothing that changes
     // during the dump is missed: it arrives as a notification after it.
     this.sock = new NetlinkSocket({ groups: ALL_GROUPS, rcvbuf: this.opts.rcvbuf ?? DEFAULT_RCVBUF, netns: this.netns });
-    this.poll = koffi.node.poll(this.sock.fd, { readable: true }, this.pollCallback);
+    if (this.opts.rxThread !== false) {
+      this.rx = RxThread.start(this.core, this.sock.fd, () => this.onRxBatch());
+      if (this.rx) this.rx.onError = (e) => this.report(e);
+    }
+    if (!this.rx) this.poll = koffi.node.poll(this.sock.fd, { readable: true }, this.pollCallback);
     return new Promise<void>((resolve, reject) => {
       this.listenWaiter = { resolve, reject };
       this.startSync("initial");
@@ -475,7 +487,7 @@ export class Ifpx {
   /** rte_ifpx_close: stop listening, remove queues (consumers get END), clear callbacks and bindings. Proxies stay. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.stopListening();
+    await this.stopListening();
     for (const q of this.rings) this.endRing(q);
     this.rings.clear();
     this.externals.clear();
@@ -494,9 +506,14 @@ export class Ifpx {
     this.closed = true;
   }
 
-  private stopListening(): void {
+  private async stopListening(): Promise<void> {
     if (this.poll) { this.poll.stop(); this.poll.close(); this.poll = undefined; }
-    if (this.sock) { this.sock.close(); this.sock = undefined; }
+    const rx = this.rx, sock = this.sock;
+    this.rx = undefined;
+    this.sock = undefined;
+    // the receive thread must be off the socket before its fd is closed (and reused)
+    if (rx) await rx.stop();
+    sock?.close();
     this.sync = undefined;
     this.afterSync.length = 0;
     this.ready = false;
@@ -508,10 +525,12 @@ export class Ifpx {
    */
   pause(): void {
     this.poll?.stop();
+    this.rx?.pause();
   }
 
   resume(): void {
     if (this.poll) this.poll.start({ readable: true }, this.pollCallback);
+    this.rx?.resume();
   }
 
   /** rte_ifpx_events_available: bit (1 << type) for every type this platform reports. */
@@ -609,14 +628,37 @@ export class Ifpx {
         off += (r.bytes + 3) & ~3;
       }
       if (off === 0) break;
-      this.processRx(off);
+      this.processRange(0, off);
     }
     if (this.pendingResync && !this.sync && this.sock) this.startSync("resync");
   }
 
-  private processRx(len: number): void {
+  /** A batch from the receive thread: counters first, then the filled slots in order. */
+  private onRxBatch(): void {
+    const rx = this.rx;
+    if (!rx) return;
+    try {
+      const d = rx.deltas();
+      this.counters.datagrams += d.datagrams;
+      this.counters.spoofed += d.spoofed;
+      if (d.overruns || d.truncated) {
+        this.counters.overruns += d.overruns + d.truncated - 1;
+        this.overrun();
+      }
+      if (d.errno) throw new IfpxError("EIO", "netlink receive failed", d.errno);
+      for (let r = rx.ready(); r && this.rx === rx; r = rx.ready()) {
+        this.processRange(r[0], r[1]);
+        rx.release();
+      }
+      if (this.pendingResync && !this.sync && this.sock) this.startSync("resync");
+    } catch (e) {
+      this.report(e);
+    }
+  }
+
+  private processRange(start: number, len: number): void {
     const x = this.core.x;
-    let p = 0;
+    let p = start;
     let job = false;
     while ((p < len || job) && this.sock) {
       const n = x.process(p, len) >>> 0;
@@ -671,7 +713,14 @@ export class Ifpx {
         setTimeout(() => { if (this.sync === sync && this.sock) this.sendDump(); }, 10);
         return;
       }
-      this.report(new IfpxError("EIO", `netlink dump ${DUMPS[sync.step]} failed`, -error));
+      if (-error === libc.ENOBUFS) {
+        // the kernel ended the dump itself: the socket overran while it was
+        // being filled (seen with small receive buffers under a storm)
+        this.counters.overruns++;
+        sync.restart = true;
+      } else {
+        this.report(new IfpxError("EIO", `netlink dump ${DUMPS[sync.step]} failed`, -error));
+      }
     }
     if (sync.restart) {
       // Interrupted (NLM_F_DUMP_INTR) or notifications lost meanwhile: begin again.

@@ -7,6 +7,8 @@
 set -u
 cd "$(dirname "$0")/.."
 export NO_COLOR=1
+unset FORCE_COLOR
+export IFPX_TEST_RUN="r$$"
 passed=0; failed=0; skipped=0
 run() { # label, uvu args...
   local label=$1; shift
@@ -41,7 +43,7 @@ else
     run "$f" tests/integration "^$(basename "$f" | sed 's/\./\\./g')\$"
   done
 fi
-leftover=$(ip netns list 2>/dev/null | grep -c '^ifpxt-' || true)
+leftover=$(ip netns list 2>/dev/null | grep -c "^ifpxt-$IFPX_TEST_RUN-" || true)
 if [ "${leftover:-0}" -ne 0 ]; then
   echo "!! $leftover test namespaces were left behind"; failed=$((failed + 1))
 fi

@@ -13,9 +13,21 @@ export interface Netns {
   remove(): void;
 }
 
+// Namespaces still alive when the process exits (a crash, or uvu exiting
+// early) are removed here too: a finally block does not run then.
+const alive = new Set<string>();
+process.on("exit", () => {
+  for (const name of alive) {
+    try { execFileSync("ip", ["netns", "del", name], { stdio: "ignore" }); } catch { /* gone */ }
+  }
+});
+
 export function createNetns(prefix = "ifpxt"): Netns {
-  const name = `${prefix}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  // IFPX_TEST_RUN (set by tests/run.sh) lets the runner find leaks of its own run only
+  const run = process.env.IFPX_TEST_RUN ? `${process.env.IFPX_TEST_RUN}-` : "";
+  const name = `${prefix}-${run}${process.pid}-${randomBytes(3).toString("hex")}`;
   execFileSync("ip", ["netns", "add", name]);
+  alive.add(name);
   const exec = (cmd: string, ...args: string[]) =>
     execFileSync("ip", ["netns", "exec", name, cmd, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const ns: Netns = {
@@ -23,6 +35,7 @@ export function createNetns(prefix = "ifpxt"): Netns {
     exec,
     ip: (...args: string[]) => exec("ip", ...args),
     remove() {
+      alive.delete(name);
       try { execFileSync("ip", ["netns", "del", name], { stdio: "ignore" }); } catch { /* already gone */ }
     },
   };
