@@ -16,7 +16,6 @@ import { inNetns } from "./netns.js";
 import * as libc from "./libc.js";
 import { decodeEvent, EventType, type IfpxEvent } from "./record.js";
 import { Queue, type QueueOptions } from "./queue.js";
-import { RxThread } from "./rx-thread.js";
 
 export type Callback = (event: IfpxEvent) => boolean | void | undefined | number;
 export interface CallbackRegistration { type: number; callback: Callback }
@@ -55,12 +54,6 @@ export interface IfpxOptions {
    * double as they fill (each doubling costs a rehash and leaves the old block).
    */
   reserve?: { addresses?: number; routes4?: number; routes6?: number; neighbours?: number };
-  /**
-   * Receive on a worker thread (default true): the kernel generates a dump
-   * inside recv(), so receiving in parallel with parsing hides most of the
-   * parse. false: receive on the main thread (libuv poll), as a fallback.
-   */
-  rxThread?: boolean;
 }
 
 export type MirrorKind = "addr" | "route" | "neigh";
@@ -136,7 +129,6 @@ export class Ifpx {
   private overflowTimer: ReturnType<typeof setTimeout> | undefined;
   private sock: NetlinkSocket | undefined;
   private poll: ReturnType<typeof koffi.node.poll> | undefined;
-  private rx: RxThread | undefined;
   private sync: SyncState | undefined;
   private pendingResync = false;
   private seq = 0;
@@ -154,7 +146,7 @@ export class Ifpx {
     const r = opts.reserve;
     if (r) {
       for (const [kind, n] of [[2, r.addresses], [4, r.routes4], [16, r.routes6], [8, r.neighbours]] as const) {
-        if (n === undefined) continue;
+        if (!n) continue; // nothing to reserve
         if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) throw new IfpxError("EINVAL", `reserve: ${n} is not a valid number of entries`);
         if (this.core.x.mirror_reserve(kind, n) < 0) throw new IfpxError("ENOSPC", `reserve: cannot size the mirror for ${n} entries (memory limit)`);
       }
@@ -473,11 +465,7 @@ export class Ifpx {
     // Subscribing before the first dump request means nothing that changes
     // during the dump is missed: it arrives as a notification after it.
     this.sock = new NetlinkSocket({ groups: ALL_GROUPS, rcvbuf: this.opts.rcvbuf ?? DEFAULT_RCVBUF, netns: this.netns });
-    if (this.opts.rxThread !== false) {
-      this.rx = RxThread.start(this.core, this.sock.fd, () => this.onRxBatch());
-      if (this.rx) this.rx.onError = (e) => this.report(e);
-    }
-    if (!this.rx) this.poll = koffi.node.poll(this.sock.fd, { readable: true }, this.pollCallback);
+    this.poll = koffi.node.poll(this.sock.fd, { readable: true }, this.pollCallback);
     return new Promise<void>((resolve, reject) => {
       this.listenWaiter = { resolve, reject };
       this.startSync("initial");
@@ -508,11 +496,8 @@ export class Ifpx {
 
   private async stopListening(): Promise<void> {
     if (this.poll) { this.poll.stop(); this.poll.close(); this.poll = undefined; }
-    const rx = this.rx, sock = this.sock;
-    this.rx = undefined;
+    const sock = this.sock;
     this.sock = undefined;
-    // the receive thread must be off the socket before its fd is closed (and reused)
-    if (rx) await rx.stop();
     sock?.close();
     this.sync = undefined;
     this.afterSync.length = 0;
@@ -525,12 +510,10 @@ export class Ifpx {
    */
   pause(): void {
     this.poll?.stop();
-    this.rx?.pause();
   }
 
   resume(): void {
     if (this.poll) this.poll.start({ readable: true }, this.pollCallback);
-    this.rx?.resume();
   }
 
   /** rte_ifpx_events_available: bit (1 << type) for every type this platform reports. */
@@ -631,29 +614,6 @@ export class Ifpx {
       this.processRange(0, off);
     }
     if (this.pendingResync && !this.sync && this.sock) this.startSync("resync");
-  }
-
-  /** A batch from the receive thread: counters first, then the filled slots in order. */
-  private onRxBatch(): void {
-    const rx = this.rx;
-    if (!rx) return;
-    try {
-      const d = rx.deltas();
-      this.counters.datagrams += d.datagrams;
-      this.counters.spoofed += d.spoofed;
-      if (d.overruns || d.truncated) {
-        this.counters.overruns += d.overruns + d.truncated - 1;
-        this.overrun();
-      }
-      if (d.errno) throw new IfpxError("EIO", "netlink receive failed", d.errno);
-      for (let r = rx.ready(); r && this.rx === rx; r = rx.ready()) {
-        this.processRange(r[0], r[1]);
-        rx.release();
-      }
-      if (this.pendingResync && !this.sync && this.sock) this.startSync("resync");
-    } catch (e) {
-      this.report(e);
-    }
   }
 
   private processRange(start: number, len: number): void {

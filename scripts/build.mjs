@@ -3,7 +3,7 @@
 // `npm run build:wasm`. koffi stays external: it loads a native module.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, copyFileSync } from "node:fs";
+import { chmodSync, existsSync } from "node:fs";
 
 const common = {
   bundle: true,
@@ -27,8 +27,6 @@ await build({
   banner: { js: "#!/usr/bin/env node\n" + common.banner.js },
 });
 chmodSync("dist/cli.js", 0o755);
-// the receive thread's entry is plain JS (koffi is its only import): shipped as is
-copyFileSync("host/rx-worker.mjs", "dist/rx-worker.mjs");
 if (!existsSync("dist/core.wasm")) throw new Error("dist/core.wasm missing: run npm run build:wasm first");
 try {
   execFileSync("npx", ["tsc", "-p", ".", "--emitDeclarationOnly"], { stdio: "inherit" });
