@@ -82,16 +82,9 @@ export function queue_finish(r: usize): void {
 }
 
 export function queues_remove_impl(ring: usize): i32 {
-  if (ring == 0) return -EINVAL;
-  let g = reg();
-  let i = find(g, ring);
-  if (i < 0) return -ENOENT;
-  let n = qcount(g);
-  for (let j = i; j < n - 1; j++) store<usize>(g + 8 + (<usize>j << 2), qat(g, j + 1));
-  store<usize>(g + 8 + (<usize>(n - 1) << 2), 0);
-  store<i32>(g, n - 1);
-  queue_finish(ring);
-  return 0;
+  let r = queues_detach_impl(ring);
+  if (r == 0) queue_finish(ring);
+  return r;
 }
 
 /** Take a ring out of the registry WITHOUT closing it: the host feeds it
