@@ -9,7 +9,10 @@
 // queues in bursts without ever becoming JS objects.
 import koffi from "koffi";
 import { Core, KIND_ALL, ST_DONE, ST_ERROR, ST_DUMP_INTR, ST_JOB, RECORD_SIZE, readCoreStats } from "./core.js";
-import { NetlinkSocket, ALL_GROUPS, RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH } from "./netlink-socket.js";
+import {
+  NetlinkSocket, RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH,
+  RTMGRP_LINK, RTMGRP_NEIGH, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_IFADDR, RTMGRP_IPV6_ROUTE,
+} from "./netlink-socket.js";
 import { createTap, resolveInterface, queryLink, type TapHandle } from "./tap.js";
 import { IfpxError } from "./errors.js";
 import { inNetns } from "./netns.js";
@@ -54,6 +57,12 @@ export interface IfpxOptions {
    * double as they fill (each doubling costs a rehash and leaves the old block).
    */
   reserve?: { addresses?: number; routes4?: number; routes6?: number; neighbours?: number };
+  /**
+   * Address families to follow (default both): `[4]` subscribes to and dumps
+   * only IPv4 addresses and routes, so an IPv6 table is never read. Neighbour
+   * notifications share one group: those of the other family still arrive.
+   */
+  families?: (4 | 6)[];
 }
 
 export type MirrorKind = "addr" | "route" | "neigh";
@@ -91,7 +100,7 @@ export interface IfpxStats {
 /** Upstream RTE_MAX_ETHPORTS-style answer for "none" is `undefined` here. */
 export const MAX_PORT_ID = 0xfffe;
 const PLAIN_PROXY_BASE = 0x8000;
-const DUMPS = [RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH];
+const AF_INET = 2, AF_INET6 = 10;
 const DEFAULT_RCVBUF = 64 << 20;
 // Keep this much room for one datagram: dump skbs are at most 32 KiB here.
 const RECV_SLACK = 64 << 10;
@@ -140,9 +149,21 @@ export class Ifpx {
   private closed = false;
   private readonly counters = { datagrams: 0, spoofed: 0, overruns: 0, resyncs: 0, dumpRetries: 0, delivered: 0, callbackErrors: 0 };
 
+  private readonly dumps: [type: number, family: number][];
+  private readonly groups: number;
+
   constructor(opts: IfpxOptions = {}) {
     this.opts = opts;
     this.netns = opts.netns;
+    const fam = opts.families ?? [4, 6];
+    if (!Array.isArray(fam) || !fam.length || fam.some((f) => f !== 4 && f !== 6)) {
+      throw new IfpxError("EINVAL", `families must be a non-empty list of 4 and/or 6, got ${JSON.stringify(opts.families)}`);
+    }
+    const v4 = fam.includes(4), v6 = fam.includes(6);
+    // both: one AF_UNSPEC dump per kind; one family: that family's dumps only
+    const af = v4 && v6 ? 0 : v4 ? AF_INET : AF_INET6;
+    this.dumps = [[RTM_GETLINK, 0], [RTM_GETADDR, af], [RTM_GETROUTE, af], [RTM_GETNEIGH, af]];
+    this.groups = RTMGRP_LINK | RTMGRP_NEIGH | (v4 ? RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE : 0) | (v6 ? RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_ROUTE : 0);
     const r = opts.reserve;
     if (r) {
       for (const [kind, n] of [[2, r.addresses], [4, r.routes4], [16, r.routes6], [8, r.neighbours]] as const) {
@@ -464,7 +485,7 @@ export class Ifpx {
     if (this.sock) return Promise.reject(new IfpxError("EBUSY", "already listening: call close() first"));
     // Subscribing before the first dump request means nothing that changes
     // during the dump is missed: it arrives as a notification after it.
-    this.sock = new NetlinkSocket({ groups: ALL_GROUPS, rcvbuf: this.opts.rcvbuf ?? DEFAULT_RCVBUF, netns: this.netns });
+    this.sock = new NetlinkSocket({ groups: this.groups, rcvbuf: this.opts.rcvbuf ?? DEFAULT_RCVBUF, netns: this.netns });
     this.poll = koffi.node.poll(this.sock.fd, { readable: true }, this.pollCallback);
     return new Promise<void>((resolve, reject) => {
       this.listenWaiter = { resolve, reject };
@@ -662,7 +683,8 @@ export class Ifpx {
   private sendDump(): void {
     const sync = this.sync!;
     sync.seq = this.seq = (this.seq + 1) >>> 0 || 1;
-    this.sock!.sendDump(DUMPS[sync.step], sync.seq);
+    const [type, family] = this.dumps[sync.step];
+    this.sock!.sendDump(type, sync.seq, family);
   }
 
   private dumpFinished(flags: number, error: number): void {
@@ -679,7 +701,7 @@ export class Ifpx {
         this.counters.overruns++;
         sync.restart = true;
       } else {
-        this.report(new IfpxError("EIO", `netlink dump ${DUMPS[sync.step]} failed`, -error));
+        this.report(new IfpxError("EIO", `netlink dump ${this.dumps[sync.step][0]} failed`, -error));
       }
     }
     if (sync.restart) {
@@ -691,7 +713,7 @@ export class Ifpx {
       this.sendDump();
       return;
     }
-    if (++sync.step < DUMPS.length) { this.sendDump(); return; }
+    if (++sync.step < this.dumps.length) { this.sendDump(); return; }
     this.finishSync();
   }
 

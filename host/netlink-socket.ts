@@ -87,8 +87,8 @@ export class NetlinkSocket {
     return this.getRcvbuf();
   }
 
-  /** Ask for a dump of all objects of one kind (every address family). */
-  sendDump(type: number, seq: number): void {
+  /** Ask for a dump of all objects of one kind, of one address family (0: every family). */
+  sendDump(type: number, seq: number, family = 0): void {
     const body = REQ_BODY[type];
     if (body === undefined) throw new IfpxError("EINVAL", `not a dump request type: ${type}`);
     const len = 16 + body;
@@ -98,6 +98,7 @@ export class NetlinkSocket {
     dv.setUint16(4, type, true);
     dv.setUint16(6, NLM_F_REQUEST | NLM_F_DUMP, true);
     dv.setUint32(8, seq, true);
+    this.req[16] = family; // ifi_family / ifa_family / rtm_family / ndm_family: the first byte of each
     const r = Number(libc.sendto(this.fd, this.req, len, 0, this.kernel, 12));
     if (r !== len) throw new IfpxError("EIO", `netlink dump request failed`, libc.errno());
   }

@@ -199,4 +199,30 @@ test("typed errors: bad ids, not a proxy, EBUSY, unknown interface, bad callback
   assert.ok(ns.name);
 }));
 
+test("families: [4] reads and follows IPv4 only", () => withNetns(async (ns) => {
+  const ifpx = new Ifpx({ netns: ns.name, families: [4] });
+  try {
+    const p = ifpx.createProxy({ name: "prx0" });
+    ifpx.bind(1, p);
+    ns.ip("link", "set", "prx0", "up");
+    ns.ip("-6", "addr", "add", "2001:db8::1/64", "dev", "prx0", "nodad");
+    ns.ip("addr", "add", "198.51.100.1/24", "dev", "prx0");
+    const c = new Collector();
+    c.attach(ifpx);
+    await ifpx.listen();
+    assert.ok(c.find({ type: "ADDR_ADD", ip: "198.51.100.1" }), "IPv4 from the dump");
+    assert.not.ok(c.find({ type: "ADDR6_ADD" }), "no IPv6 from the dump");
+    ns.ip("-6", "route", "add", "2001:db8:1::/48", "dev", "prx0");
+    ns.ip("route", "add", "203.0.113.0/24", "dev", "prx0");
+    await c.waitFor([{ type: "ROUTE_ADD", ip: "203.0.113.0" }]);
+    await sleep(100);
+    assert.not.ok(c.find({ type: "ROUTE6_ADD" }), "no IPv6 notification");
+    const code = (f: () => unknown) => { try { f(); } catch (e) { return (e as IfpxError).code; } return "none"; };
+    assert.is(code(() => new Ifpx({ families: [5 as any] })), "EINVAL");
+    assert.is(code(() => new Ifpx({ families: [] })), "EINVAL");
+  } finally {
+    await ifpx.dispose();
+  }
+}));
+
 test.run();

@@ -8,35 +8,16 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { dpdkAvailable, Eal, RteRingQueue, EVENT_SIZE } from "../../host/dpdk/index.js";
+import { preparePrimary, primaryBin } from "./helpers/dpdk-primary.js";
+import { Eal, RteRingQueue, EVENT_SIZE } from "../../host/dpdk/index.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const primaryBin = `${root}examples/dpdk-primary/build/dpdk-primary`;
 const prefix = `ifpxmp${process.pid}`;
 const ringName = `ifpxmp${process.pid}`; // the secondary gets both from its parent
 const PORT = 3;
 
-function prepare(): string | undefined {
-  const a = dpdkAvailable();
-  if (!a.ok) return a.reason;
-  if (process.getuid?.() !== 0) return "needs root (hugepages)";
-  try {
-    if (!existsSync(primaryBin)) execFileSync("bash", [`${root}examples/dpdk-primary/build.sh`], { stdio: "pipe" });
-  } catch (e) {
-    return `cannot build examples/dpdk-primary: ${(e as any).stderr ?? e}`;
-  }
-  try {
-    execFileSync("sh", ["-c", "f=$(awk '/HugePages_Free/{print $2}' /proc/meminfo); [ \"$f\" -ge 64 ] || echo 256 > /proc/sys/vm/nr_hugepages; " +
-      "mkdir -p /dev/hugepages; mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages"], { stdio: "pipe" });
-  } catch (e) {
-    return `cannot prepare hugepages: ${(e as any).stderr ?? e}`;
-  }
-  const free = Number(/HugePages_Free:\s*(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))![1]);
-  if (free < 64) return `only ${free} free 2 MiB hugepages (need 64)`;
-  return undefined;
-}
+const prepare = preparePrimary;
 
 const T: Record<string, number> = {
   MAC_CHANGE: 0, MTU_CHANGE: 1, LINK_CHANGE: 2, ADDR_ADD: 3, ADDR_DEL: 4, ADDR6_ADD: 5, ADDR6_DEL: 6,

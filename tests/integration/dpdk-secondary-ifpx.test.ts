@@ -14,16 +14,14 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Ifpx } from "../../host/index.js";
-import { dpdkAvailable, Eal, RteRingQueue, EVENT_SIZE } from "../../host/dpdk/index.js";
+import { preparePrimary, primaryBin } from "./helpers/dpdk-primary.js";
+import { Eal, RteRingQueue, EVENT_SIZE } from "../../host/dpdk/index.js";
 import { createNetns, type Netns } from "./helpers/netns.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const primaryDir = `${root}examples/dpdk-primary`;
-const primaryBin = `${primaryDir}/build/dpdk-primary`;
 const prefix = `ifpxsi${process.pid}`;
 const ringName = `ifpxsi${process.pid}`;
 const PORT = 5;
@@ -33,27 +31,7 @@ const M2 = "02:66:77:88:99:aa";
 interface ChildCfg { prefix: string; ring: string; netns: string; port: number; dev: string }
 interface RecordsCfg { prefix: string; ring: string; records: string /* hex */ }
 
-function prepare(): string | undefined {
-  const a = dpdkAvailable();
-  if (!a.ok) return a.reason;
-  if (process.getuid?.() !== 0) return "needs root (hugepages, namespaces)";
-  try {
-    // (re)build when missing or older than its source (--expect-types is recent)
-    const stale = !existsSync(primaryBin) || statSync(primaryBin).mtimeMs < statSync(`${primaryDir}/main.c`).mtimeMs;
-    if (stale) execFileSync("bash", [`${primaryDir}/build.sh`], { stdio: "pipe" });
-  } catch (e) {
-    return `cannot build examples/dpdk-primary: ${(e as any).stderr ?? e}`;
-  }
-  try {
-    execFileSync("sh", ["-c", "f=$(awk '/HugePages_Free/{print $2}' /proc/meminfo); [ \"$f\" -ge 64 ] || echo 256 > /proc/sys/vm/nr_hugepages; " +
-      "mkdir -p /dev/hugepages; mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages"], { stdio: "pipe" });
-  } catch (e) {
-    return `cannot prepare hugepages: ${(e as any).stderr ?? e}`;
-  }
-  const free = Number(/HugePages_Free:\s*(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))![1]);
-  if (free < 64) return `only ${free} free 2 MiB hugepages (need 64)`;
-  return undefined;
-}
+const prepare = preparePrimary;
 
 /** The operator's script: ip arguments and the expectations (primary --expect-types syntax) of each step. */
 function script(dev: string): [string[], string[]][] {
