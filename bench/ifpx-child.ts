@@ -13,7 +13,8 @@ const [mode, proxyName, ...rest] = process.argv.slice(2);
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 
 async function dump(family: number, how: string) {
-  const ifpx = new Ifpx({ onError: (e) => { throw e; } });
+  // only the family asked for, as the C reader and ip do
+  const ifpx = new Ifpx({ onError: (e) => { throw e; }, families: [family === 6 ? 6 : 4] });
   const p = ifpx.adoptProxy(proxyName);
   ifpx.bind(0, p);
   let routes = 0;
@@ -41,7 +42,8 @@ async function scale(how: string, r4: number, r6: number) {
     const { Worker } = await import("node:worker_threads");
     queue = ifpx.createQueue({ slots: 1 << 16, burst: 256 });
     ifpx.queueAdd(queue);
-    const w = new Worker(new URL("./workers/scale-consumer.mjs", import.meta.url), { workerData: queue.handle });
+    // bench/workers/ from sources (bench/) and from the bundle (bench/out/)
+    const w = new Worker(new URL(`${import.meta.url.includes("/out/") ? "../" : "./"}workers/scale-consumer.mjs`, import.meta.url), { workerData: queue.handle });
     await new Promise((resolve, reject) => { w.once("message", resolve); w.once("error", reject); }); // attached
     consumer = new Promise((resolve, reject) => { w.once("message", resolve); w.once("error", reject); });
   }

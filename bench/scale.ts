@@ -9,9 +9,9 @@ import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
 import { createTable, TAP } from "./tables.ts";
 import { measure, delNetns, cleanupAll } from "./lib.ts";
+import { childArgv } from "./ifpx.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(HERE, "..");
 
 export async function runScaleBench(opts: { quick?: boolean; v4?: number; v6?: number } = {}) {
   const v4 = opts.v4 ?? (opts.quick ? 100000 : 1000000);
@@ -24,8 +24,8 @@ export async function runScaleBench(opts: { quick?: boolean; v4?: number; v6?: n
       const m = await measure([join(HERE, "out", "nl_dump"), "dump", ...(fam === 6 ? ["-6"] : [])], { ns: table.ns });
       rows.push({ runner: `C reader IPv${fam} dump`, seconds: m.json?.seconds, rssMiB: (m.rssKiB ?? 0) / 1024, routes: m.json?.routes });
     }
-    const child = (mode: string, reserve: boolean) => [process.execPath, "--import", join(ROOT, "node_modules/tsx/dist/loader.mjs"),
-      join(HERE, "ifpx-child.ts"), "scale", TAP, mode, reserve ? String(Math.ceil(v4 * 1.05)) : "0", reserve ? String(Math.ceil(v6 * 1.2)) : "0"];
+    const child = (mode: string, reserve: boolean) =>
+      childArgv("scale", TAP, mode, reserve ? Math.ceil(v4 * 1.05) : 0, reserve ? Math.ceil(v6 * 1.2) : 0);
     for (const [mode, reserve] of [["mirror", false], ["mirror", true], ["callbacks", true], ["queue", true]] as const) {
       const m = await measure(child(mode, reserve), { ns: table.ns, timeoutMs: 600000 });
       if (!m.json) throw new Error(`ifpx ${mode} failed: ${m.stderr.slice(-800)}`);

@@ -19,6 +19,7 @@ import { inNetns } from "./netns.js";
 import * as libc from "./libc.js";
 import { decodeEvent, EventType, type IfpxEvent } from "./record.js";
 import { Queue, type QueueOptions } from "./queue.js";
+import { BatchReceiver } from "./recv-batch.js";
 
 export type Callback = (event: IfpxEvent) => boolean | void | undefined | number;
 export interface CallbackRegistration { type: number; callback: Callback }
@@ -138,6 +139,7 @@ export class Ifpx {
   private overflowTimer: ReturnType<typeof setTimeout> | undefined;
   private sock: NetlinkSocket | undefined;
   private poll: ReturnType<typeof koffi.node.poll> | undefined;
+  private batch: BatchReceiver | undefined;
   private sync: SyncState | undefined;
   private pendingResync = false;
   private seq = 0;
@@ -617,6 +619,21 @@ export class Ifpx {
   private drain(): void {
     const core = this.core;
     for (let round = 0; round < MAX_ROUNDS_PER_WAKEUP && this.sock; round++) {
+      if (!this.sync) {
+        // live: small datagrams, many per system call
+        const b = (this.batch ??= new BatchReceiver(core)).receive(this.sock.fd);
+        this.counters.spoofed += b.spoofed;
+        if (b.errno) {
+          if (b.errno === libc.EINTR) continue;
+          if (b.errno === libc.ENOBUFS) { this.overrun(); continue; }
+          throw new IfpxError("EIO", "netlink receive failed", b.errno);
+        }
+        if (b.truncated) this.overrun();
+        this.counters.datagrams += b.datagrams;
+        if (b.bytes) this.processRange(0, b.bytes);
+        else if (!b.spoofed && !b.truncated) break;
+        continue;
+      }
       let off = 0;
       while (core.rxCap - off >= RECV_SLACK && this.sock) {
         const r = this.sock.recv(core.bytes, core.rxPtr + off, core.rxCap - off);

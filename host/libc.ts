@@ -17,6 +17,7 @@ export const open = libc.func("int open(const char *path, int flags)");
 export const ioctl = libc.func("int ioctl(int fd, unsigned long req, void *arg)");
 export const setns = libc.func("int setns(int fd, int nstype)");
 export const if_nametoindex = libc.func("unsigned int if_nametoindex(const char *name)");
+export const recvmmsg = libc.func("int recvmmsg(int fd, void *vec, unsigned int vlen, int flags, void *timeout)");
 export const memmove = libc.func("void *memmove(void *dst, void *src, unsigned long n)");
 export const madvise = libc.func("int madvise(void *addr, unsigned long len, int advice)");
 export const MADV_HUGEPAGE = 14;
