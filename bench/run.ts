@@ -310,7 +310,7 @@ async function latencyJob(): Promise<void> {
 }
 
 // ---------------------------------------------------------------- ring / dpdk
-async function optionalJob(name: "ring" | "dpdk" | "iplat" | "e2e", file: string, fn: string): Promise<void> {
+async function optionalJob(name: "ring" | "dpdk" | "iplat" | "e2e" | "scale", file: string, fn: string): Promise<void> {
   log(`\n== ${name}`);
   const path = join(HERE, file);
   if (!existsSync(path)) { log(`  ${name}: ${NA} (bench/${file} not found)`); results[name] = { available: false }; return; }
@@ -412,6 +412,7 @@ async function main(): Promise<void> {
     if (want("dpdk")) await optionalJob("dpdk", "dpdk.ts", "runDpdkBench");
     if (want("iplat")) await optionalJob("iplat", "ip-latency.ts", "runIpLatencyBench");
     if (want("e2e")) await optionalJob("e2e", "e2e.ts", "runE2eBench");
+    if (want("scale")) await optionalJob("scale", "scale.ts", "runScaleBench");
   } finally {
     cleanupAll();
     results.seconds = (Date.now() - t0) / 1000;
