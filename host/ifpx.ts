@@ -136,6 +136,7 @@ export class Ifpx {
   private readonly externals = new Set<ExternalQueue>();
   private readonly backlogs = new Map<number, Backlog>();
   private scratch = 0;
+  private portsBuf = 0;
   private overflowTimer: ReturnType<typeof setTimeout> | undefined;
   private sock: NetlinkSocket | undefined;
   private poll: ReturnType<typeof koffi.node.poll> | undefined;
@@ -147,7 +148,6 @@ export class Ifpx {
   private readonly deferred: (() => void)[] = [];
   private readonly afterSync: (() => void)[] = [];
   private listenWaiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
-  private ready = false;
   private closed = false;
   private readonly counters = { datagrams: 0, spoofed: 0, overruns: 0, resyncs: 0, dumpRetries: 0, delivered: 0, callbackErrors: 0 };
 
@@ -286,8 +286,9 @@ export class Ifpx {
     const total = this.core.x.ports_of_proxy(proxy, 0, 0);
     this.core.check(total, `ports of ${proxy}`);
     if (out && out.length && total) {
-      const scratch = this.core.x.scratch_ptr ? this.core.x.scratch_ptr() >>> 0 : this.core.stagedPtr;
-      const n = Math.min(total, out.length, 32768);
+      // its own area: the staging area may hold records being delivered (a callback may ask)
+      const scratch = (this.portsBuf ||= this.core.x.ring_buf_alloc(2 * (MAX_PORT_ID + 1)) >>> 0);
+      const n = Math.min(total, out.length, MAX_PORT_ID + 1);
       this.core.x.ports_of_proxy(proxy, scratch, n);
       const dv = this.core.view;
       for (let i = 0; i < n; i++) out[i] = dv.getUint16(scratch + 2 * i, true);
@@ -524,7 +525,6 @@ export class Ifpx {
     sock?.close();
     this.sync = undefined;
     this.afterSync.length = 0;
-    this.ready = false;
   }
 
   /**
@@ -741,7 +741,6 @@ export class Ifpx {
     this.sync = undefined;
     if (sync.reason === "initial") {
       this.stageAndDeliver(EventType.CFG_DONE, 0xffff);
-      this.ready = true;
       const w = this.listenWaiter;
       this.listenWaiter = undefined;
       w?.resolve();

@@ -45,6 +45,8 @@ test("one proxy, two ports: one copy per port; portsOf count semantics; unbind",
   assert.equal(ifpx.ports(p).sort(), [1, 2]);
   assert.is(ifpx.proxyOf(2), p);
   c.attach(ifpx);
+  // asking for the ports from inside a callback must not disturb the records still to deliver
+  ifpx.registerCallbacks([{ type: EventType.ADDR_ADD, callback: (e) => { assert.equal(ifpx.ports(p).sort(), [1, 2]); c.push(e); return true; } }]);
   await ifpx.listen();
   ns.ip("link", "set", "prx0", "up");
   ns.ip("addr", "add", "198.51.100.14/24", "dev", "prx0");
