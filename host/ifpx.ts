@@ -26,9 +26,15 @@ export interface CallbackRegistration { type: number; callback: Callback }
 
 /** A queue that lives outside WASM memory (a DPDK rte_ring): records are handed over by value. */
 export interface ExternalQueue {
+  /** enqueue n records; what does not fit is counted lost and reported by an OVERFLOW record */
   publish(records: Uint8Array, n: number): number;
   readonly lost: number;
   close(): void;
+  /** emit a pending OVERFLOW record if there is room now; true when none is pending */
+  flushOverflow?(): boolean;
+  /** for replayInto: the lost count not yet reported (cleared), and an enqueue that counts nothing */
+  takeOverflow?(): number;
+  tryPublish?(records: Uint8Array, n: number): number;
 }
 /** A WASM ring made by `ifpx.createQueue()` (host/queue.ts). */
 export interface RingQueue { readonly ptr: number; end?(): void }
@@ -109,9 +115,9 @@ const RECV_SLACK = 64 << 10;
 const MAX_ROUNDS_PER_WAKEUP = 32;
 const EBUSY = 16;
 
-/** A ring being refilled by replayInto(): records wait here, in order, until the ring has room. */
+/** A queue being refilled by replayInto(): records wait here, in order, until it has room. */
 interface Backlog {
-  ring: RingQueue;
+  queue: AnyQueue;
   chunks: Uint8Array[];
   head: number; // bytes of chunks[0] already enqueued
   timer?: ReturnType<typeof setTimeout>;
@@ -134,7 +140,7 @@ export class Ifpx {
   private readonly callbacks: (Callback | undefined)[] = new Array(EventType.END + 1).fill(undefined);
   private readonly rings = new Set<RingQueue>();
   private readonly externals = new Set<ExternalQueue>();
-  private readonly backlogs = new Map<number, Backlog>();
+  private readonly backlogs = new Map<AnyQueue, Backlog>();
   private scratch = 0;
   private portsBuf = 0;
   private overflowTimer: ReturnType<typeof setTimeout> | undefined;
@@ -377,7 +383,7 @@ export class Ifpx {
   /** rte_ifpx_queue_remove: the consumer then reads END. */
   queueRemove(q: AnyQueue): void {
     if (q && isExternal(q)) {
-      if (!this.externals.delete(q)) throw new IfpxError("ENOENT", "this queue was not added");
+      if (!this.externals.delete(q) && !this.dropBacklog(q)) throw new IfpxError("ENOENT", "this queue was not added");
       return;
     }
     if (!q || !this.rings.has(q as RingQueue)) throw new IfpxError("ENOENT", "this queue was not added");
@@ -386,16 +392,18 @@ export class Ifpx {
   }
 
   private endRing(q: RingQueue): void {
-    const b = this.backlogs.get(q.ptr);
-    if (b) {
-      // detached while replaying: close it directly (END), drop what was pending
-      if (b.timer) clearTimeout(b.timer);
-      this.backlogs.delete(q.ptr);
-      this.core.x.ring_close(q.ptr);
-      b.resolve();
-    } else {
-      this.core.x.queues_remove(q.ptr);
-    }
+    // detached while replaying: close it directly (END), drop what was pending
+    if (this.dropBacklog(q)) this.core.x.ring_close(q.ptr);
+    else this.core.x.queues_remove(q.ptr);
+  }
+
+  private dropBacklog(q: AnyQueue): boolean {
+    const b = this.backlogs.get(q);
+    if (!b) return false;
+    if (b.timer) clearTimeout(b.timer);
+    this.backlogs.delete(q);
+    b.resolve();
+    return true;
   }
 
   /**
@@ -407,17 +415,23 @@ export class Ifpx {
    * replayed records as upserts and, at REPLAY_DONE, drops what the replay
    * did not mention. Resolves once REPLAY_DONE is in the ring.
    */
-  replayInto(q: RingQueue): Promise<void> {
+  replayInto(q: AnyQueue): Promise<void> {
     this.assertOpen();
-    if (!q || !this.rings.has(q)) return Promise.reject(new IfpxError("ENOENT", "replayInto: this queue was not added"));
-    const existing = this.backlogs.get(q.ptr);
+    const ext = q && isExternal(q);
+    if (!q || !(ext ? this.externals.has(q) || this.backlogs.has(q) : this.rings.has(q as RingQueue))) {
+      return Promise.reject(new IfpxError("ENOENT", "replayInto: this queue was not added"));
+    }
+    if (ext && (!q.tryPublish || !q.takeOverflow)) return Promise.reject(new IfpxError("EINVAL", "replayInto: this queue cannot be replayed into"));
+    const existing = this.backlogs.get(q);
     if (existing) return existing.done;
     let resolve!: () => void;
-    const b: Backlog = { ring: q, chunks: [], head: 0, done: new Promise<void>((r) => { resolve = r; }), resolve: () => resolve() };
+    const b: Backlog = { queue: q, chunks: [], head: 0, done: new Promise<void>((r) => { resolve = r; }), resolve: () => resolve() };
     const x = this.core.x;
-    this.core.check(x.queues_detach(q.ptr), "replayInto: cannot detach the queue");
-    this.backlogs.set(q.ptr, b);
-    const lost = x.queue_take_overflow(q.ptr) >>> 0;
+    // out of the delivery set: live records go to the backlog, after the snapshot
+    if (ext) this.externals.delete(q);
+    else this.core.check(x.queues_detach((q as RingQueue).ptr), "replayInto: cannot detach the queue");
+    this.backlogs.set(q, b);
+    const lost = ext ? q.takeOverflow!() : x.queue_take_overflow((q as RingQueue).ptr) >>> 0;
     if (lost) {
       const rec = new Uint8Array(RECORD_SIZE);
       const dv = new DataView(rec.buffer);
@@ -428,9 +442,9 @@ export class Ifpx {
       b.chunks.push(rec);
     }
     // The snapshot is taken at once (the core's replay iterator must not
-    // interleave with process()); only the copying into the ring waits.
+    // interleave with process()); only the copying into the queue waits.
     this.whenIdle(() => {
-      if (this.backlogs.get(q.ptr) !== b) return;
+      if (this.backlogs.get(q) !== b) return;
       const take = (n: number) => { const p = this.core.stagedPtr; b.chunks.push(this.core.bytes.slice(p, p + n * RECORD_SIZE)); };
       x.replay_begin(-1, -1);
       for (let n = x.replay_step() >>> 0; n; n = x.replay_step() >>> 0) take(n);
@@ -442,21 +456,29 @@ export class Ifpx {
 
   private feedBacklog(b: Backlog): void {
     b.timer = undefined;
-    if (this.backlogs.get(b.ring.ptr) !== b) return;
+    const q = b.queue;
+    if (this.backlogs.get(q) !== b) return;
     const x = this.core.x;
     const BURST = 256;
     if (!this.scratch) this.scratch = x.ring_buf_alloc(BURST * RECORD_SIZE) >>> 0;
     while (b.chunks.length) {
       const c = b.chunks[0];
       const n = Math.min(BURST, (c.length - b.head) / RECORD_SIZE);
-      this.core.bytes.set(c.subarray(b.head, b.head + n * RECORD_SIZE), this.scratch);
-      const k = x.ring_enqueue(b.ring.ptr, this.scratch, n) >>> 0;
+      const recs = c.subarray(b.head, b.head + n * RECORD_SIZE);
+      let k: number;
+      if (isExternal(q)) {
+        k = q.tryPublish!(recs, n);
+      } else {
+        this.core.bytes.set(recs, this.scratch);
+        k = x.ring_enqueue(q.ptr, this.scratch, n) >>> 0;
+      }
       b.head += k * RECORD_SIZE;
       if (b.head === c.length) { b.chunks.shift(); b.head = 0; }
       if (k < n) { b.timer = setTimeout(() => this.feedBacklog(b), 1); return; }
     }
-    this.backlogs.delete(b.ring.ptr);
-    this.core.check(x.queues_add(b.ring.ptr), "replayInto: cannot re-add the queue");
+    this.backlogs.delete(q);
+    if (isExternal(q)) this.externals.add(q);
+    else this.core.check(x.queues_add(q.ptr), "replayInto: cannot re-add the queue");
     b.resolve();
   }
 
@@ -823,7 +845,7 @@ export class Ifpx {
     }
     if (this.externals.size) {
       const view = this.core.bytes.subarray(ptr, ptr + n * RECORD_SIZE);
-      for (const q of this.externals) q.publish(view, n);
+      for (const q of this.externals) if (q.publish(view, n) < n && q.flushOverflow) this.watchOverflow();
     }
   }
 
@@ -835,8 +857,10 @@ export class Ifpx {
     if (this.overflowTimer) return;
     const tick = () => {
       this.overflowTimer = undefined;
-      if (this.closed || !this.rings.size) return;
-      if (this.core.x.queues_flush(this.core.x.seq_last()) > 0) this.overflowTimer = setTimeout(tick, 1).unref();
+      if (this.closed) return;
+      let pending = this.rings.size ? this.core.x.queues_flush(this.core.x.seq_last()) : 0;
+      for (const q of this.externals) if (q.flushOverflow && !q.flushOverflow()) pending++;
+      if (pending > 0) this.overflowTimer = setTimeout(tick, 1).unref();
     };
     this.overflowTimer = setTimeout(tick, 1).unref();
   }

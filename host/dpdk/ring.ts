@@ -24,6 +24,9 @@ export interface ExternalQueue {
   /** records not enqueued because the ring was full (cumulative) */
   readonly lost: number;
   close(): void;
+  flushOverflow?(): boolean;
+  takeOverflow?(): number;
+  tryPublish?(records: Uint8Array, n: number): number;
 }
 
 export interface RingCreateOptions {
@@ -101,6 +104,28 @@ export class RteRingQueue implements ExternalQueue {
       this.lostTotal += n - k;
     }
     return k;
+  }
+
+  /** Enqueue the owed OVERFLOW record if the consumer made room; true when none is owed. */
+  flushOverflow(): boolean {
+    if (this.closed || this.pending === 0) return true;
+    this.ovView.setUint32(16, Math.min(this.pending, 0xffffffff), true);
+    if (dpdk().enqueue_bulk(this.ring, this.overflowRec, 1) !== 1) return false;
+    this.pending = 0;
+    return true;
+  }
+
+  /** The lost count not yet reported by an OVERFLOW record; the caller reports it (replayInto). */
+  takeOverflow(): number {
+    const p = this.pending;
+    this.pending = 0;
+    return p;
+  }
+
+  /** Enqueue whole records that fit, counting nothing lost (replayInto feeds what did not fit later). */
+  tryPublish(records: Uint8Array, n: number): number {
+    if (this.closed) throw new DpdkError(`queue ${this.name} is closed`, 22);
+    return n > 0 ? dpdk().enqueue_burst(this.ring, records, n) : 0;
   }
 
   /** Up to `max` records, copied out (tests, or a Node consumer). */
