@@ -22,16 +22,13 @@
 // runDpdkE2eBench() returns { available: false, reason } when DPDK, root,
 // hugepages or the primary are missing. The parent never initialises EAL: the
 // secondary is a child Node process (this file, IFPX_DPDK_E2E_CHILD set).
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { newNetns, delNetns, ipn } from "./lib.ts";
 import { insertRoutes } from "./tables.ts";
+import { preparePrimary, primaryBin, removePrefixFiles, ChildOutput } from "../examples/dpdk-primary/driver.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const PRIMARY_DIR = `${ROOT}examples/dpdk-primary`;
-const PRIMARY = `${PRIMARY_DIR}/build/dpdk-primary`;
 const PROXY = "de2e0";
 const BACKLOG_RCVBUF = 512 << 20;
 
@@ -77,51 +74,8 @@ export interface DpdkE2eResult {
   rows?: DpdkE2eRun[];
 }
 
-function prepare(): string | undefined {
-  if (process.getuid?.() !== 0) return "needs root (hugepages, namespaces)";
-  try {
-    const stale = !existsSync(PRIMARY) || statSync(PRIMARY).mtimeMs < statSync(`${PRIMARY_DIR}/main.c`).mtimeMs;
-    if (stale) execFileSync("bash", [`${PRIMARY_DIR}/build.sh`], { stdio: "pipe" });
-  } catch (e) {
-    return `cannot build examples/dpdk-primary: ${String((e as any).stderr ?? e).trim()}`;
-  }
-  try {
-    execFileSync("sh", ["-c", "f=$(awk '/HugePages_Free/{print $2}' /proc/meminfo); [ \"$f\" -ge 64 ] || echo 256 > /proc/sys/vm/nr_hugepages; " +
-      "mkdir -p /dev/hugepages; mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages"], { stdio: "pipe" });
-  } catch (e) {
-    return `cannot prepare hugepages: ${String((e as any).stderr ?? e).trim()}`;
-  }
-  const free = Number(/HugePages_Free:\s*(\d+)/.exec(readFileSync("/proc/meminfo", "utf8"))?.[1] ?? 0);
-  if (free < 64) return `only ${free} free 2 MiB hugepages (need 64)`;
-  return undefined;
-}
 
-function cleanupFiles(prefix: string): void {
-  try {
-    for (const f of readdirSync("/dev/hugepages")) if (f.startsWith(`${prefix}map_`)) rmSync(`/dev/hugepages/${f}`, { force: true });
-  } catch { /* none */ }
-  rmSync(`/var/run/dpdk/${prefix}`, { recursive: true, force: true });
-}
 
-/** Collects a child's output; waits for a line. */
-class Output {
-  text = "";
-  private waiters: (() => void)[] = [];
-  constructor(readonly child: ChildProcess) {
-    for (const s of [child.stdout!, child.stderr!]) s.setEncoding("utf8").on("data", (d: string) => { this.text += d; for (const w of this.waiters.splice(0)) w(); });
-    child.on("exit", () => { for (const w of this.waiters.splice(0)) w(); });
-  }
-  async waitFor(re: RegExp, ms: number, what: string): Promise<RegExpExecArray> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const m = re.exec(this.text);
-      if (m) return m;
-      const left = deadline - Date.now();
-      if (left <= 0 || this.child.exitCode !== null) throw new Error(`${what}: not seen within ${ms} ms (exit ${this.child.exitCode}):\n${this.text.slice(-3000)}`);
-      await new Promise<void>((r) => { const t = setTimeout(r, left); this.waiters.push(() => { clearTimeout(t); r(); }); });
-    }
-  }
-}
 
 const exitOf = (c: ChildProcess) => c.exitCode !== null ? Promise.resolve(c.exitCode) : new Promise<number | null>((r) => c.on("exit", (code) => r(code)));
 
@@ -164,20 +118,20 @@ async function childRole(cfg: ChildCfg): Promise<void> {
 async function oneRun(mode: "live" | "backlog", routes: number, ringEvents: number): Promise<DpdkE2eRun> {
   const prefix = `ifpxde${process.pid}`;
   const ring = `ifpxde${process.pid}`;
-  cleanupFiles(prefix);
+  removePrefixFiles(prefix);
   const ns = newNetns("ifpxb");
   let primary: ChildProcess | undefined, child: ChildProcess | undefined;
   try {
-    primary = spawn(PRIMARY, ["--file-prefix", prefix, "--no-pci", "--lcores=0@(0-1)", "--log-level=lib.eal:warning", "--",
+    primary = spawn(primaryBin, ["--file-prefix", prefix, "--no-pci", "--lcores=0@(0-1)", "--log-level=lib.eal:warning", "--",
       "--ring", ring, "--size", String(ringEvents), "--port", "0", "--count", `ROUTE_ADD:${routes}`, "--quiet", "--timeout", "120"],
       { stdio: ["ignore", "pipe", "pipe"] });
-    const pout = new Output(primary);
+    const pout = new ChildOutput(primary);
     await pout.waitFor(/^READY /m, 20000, "primary READY");
     child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
       env: { ...process.env, IFPX_DPDK_E2E_CHILD: JSON.stringify({ prefix, ring, ns, routes, mode } satisfies ChildCfg) },
       stdio: ["pipe", "pipe", "pipe"],
     });
-    const cout = new Output(child);
+    const cout = new ChildOutput(child);
     const ins = JSON.parse((await cout.waitFor(/^INSERTED (.*)$/m, 120000, "secondary INSERTED"))[1]);
     const c = await pout.waitFor(/^COUNT n=(\d+) first_ns=(\d+) last_ns=(\d+) lost=(\d+) received=(\d+)(.*)$/m, 120000, "primary COUNT");
     child.stdin!.end("quit\n");
@@ -199,7 +153,7 @@ async function oneRun(mode: "live" | "backlog", routes: number, ringEvents: numb
   } finally {
     for (const p of [child, primary]) if (p && p.exitCode === null && p.signalCode === null) { p.kill("SIGKILL"); await exitOf(p); }
     delNetns(ns);
-    cleanupFiles(prefix);
+    removePrefixFiles(prefix);
   }
 }
 
@@ -208,7 +162,7 @@ export async function runDpdkE2eBench(opts: DpdkE2eOptions = {}): Promise<DpdkE2
   const { dpdkAvailable } = await import("../host/dpdk/index.ts");
   const a = dpdkAvailable();
   if (!a.ok) return { available: false, reason: a.reason };
-  const why = prepare();
+  const why = preparePrimary();
   if (why) return { available: false, reason: why };
   const routes = opts.routes ?? (opts.quick ? 10000 : 50000);
   const ringEvents = opts.ringEvents ?? 16384;

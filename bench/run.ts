@@ -310,7 +310,7 @@ async function latencyJob(): Promise<void> {
 }
 
 // ---------------------------------------------------------------- ring / dpdk
-async function optionalJob(name: "ring" | "dpdk" | "iplat" | "e2e" | "scale", file: string, fn: string): Promise<void> {
+async function optionalJob(name: "ring" | "dpdk" | "dpdk-e2e" | "iplat" | "e2e" | "scale", file: string, fn: string): Promise<void> {
   log(`\n== ${name}`);
   const path = join(HERE, file);
   if (!existsSync(path)) { log(`  ${name}: ${NA} (bench/${file} not found)`); results[name] = { available: false }; return; }
@@ -410,6 +410,7 @@ async function main(): Promise<void> {
 
     if (want("ring")) await optionalJob("ring", "ring.ts", "runRingBench");
     if (want("dpdk")) await optionalJob("dpdk", "dpdk.ts", "runDpdkBench");
+    if (want("dpdk-e2e")) await optionalJob("dpdk-e2e", "dpdk-e2e.ts", "runDpdkE2eBench");
     if (want("iplat")) await optionalJob("iplat", "ip-latency.ts", "runIpLatencyBench");
     if (want("e2e")) await optionalJob("e2e", "e2e.ts", "runE2eBench");
     if (want("scale")) await optionalJob("scale", "scale.ts", "runScaleBench");

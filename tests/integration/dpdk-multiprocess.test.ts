@@ -7,10 +7,10 @@
 // The primary's hugepage files are removed at the end.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { preparePrimary, primaryBin } from "./helpers/dpdk-primary.js";
+import { preparePrimary, primaryBin, removePrefixFiles } from "../../examples/dpdk-primary/driver.js";
 import { Eal, RteRingQueue, EVENT_SIZE } from "../../host/dpdk/index.js";
 
 const prefix = `ifpxmp${process.pid}`;
@@ -70,12 +70,6 @@ function script(): { types: string[]; recs: Uint8Array } {
   return { types: steps.map((s) => s[0]), recs };
 }
 
-function cleanupFiles() {
-  try {
-    for (const f of readdirSync("/dev/hugepages")) if (f.startsWith(`${prefix}map_`)) rmSync(`/dev/hugepages/${f}`, { force: true });
-  } catch { /* none */ }
-  rmSync(`/var/run/dpdk/${prefix}`, { recursive: true, force: true });
-}
 
 /** The secondary's role, in a child process: publish the script, print a JSON line. */
 async function secondaryRole(cfg: { prefix: string; ring: string; cap: number; first: number }): Promise<void> {
@@ -117,7 +111,7 @@ if (role) {
   let exited: Promise<number | null>;
 
   test("a C primary verifies the scripted sequence (with an OVERFLOW) published by a Node secondary", async () => {
-    cleanupFiles();
+    removePrefixFiles(prefix);
     const { types } = script();
     const CAP = 8, FIRST = 10; // the first 10 go into a ring of 8 the primary holds until full: 2 lost
     const expected = [...types.slice(0, CAP), "OVERFLOW", ...types.slice(FIRST)];
@@ -169,7 +163,7 @@ if (role) {
 
   test.after(async () => {
     if (primary && primary.exitCode === null) { primary.kill("SIGTERM"); await exited; }
-    cleanupFiles();
+    removePrefixFiles(prefix);
     const left = existsSync("/dev/hugepages") ? readdirSync("/dev/hugepages").filter((f) => f.startsWith(prefix)) : [];
     if (left.length) console.log(`hugepage files left: ${left.join(" ")}`);
   });

@@ -13,12 +13,12 @@
 // removed at the end.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Ifpx } from "../../host/index.js";
-import { preparePrimary, primaryBin } from "./helpers/dpdk-primary.js";
+import { preparePrimary, primaryBin, removePrefixFiles, ChildOutput } from "../../examples/dpdk-primary/driver.js";
 import { Eal, RteRingQueue, EVENT_SIZE } from "../../host/dpdk/index.js";
 import { createNetns, type Netns } from "./helpers/netns.js";
 
@@ -59,12 +59,6 @@ function script(dev: string): [string[], string[]][] {
 /** What the listen dump gives the port before CFG_DONE (a fresh tap is down, MTU 1500). */
 const INITIAL = ["LINK_CHANGE=down+MTU_CHANGE=1500+MAC_CHANGE", "CFG_DONE"];
 
-function cleanupFiles() {
-  try {
-    for (const f of readdirSync("/dev/hugepages")) if (f.startsWith(`${prefix}map_`)) rmSync(`/dev/hugepages/${f}`, { force: true });
-  } catch { /* none */ }
-  rmSync(`/var/run/dpdk/${prefix}`, { recursive: true, force: true });
-}
 
 /** The secondary's role, in a child process: ifpx publishing into the primary's ring until told to quit. */
 async function secondaryRole(cfg: ChildCfg): Promise<void> {
@@ -111,25 +105,6 @@ function rec(type: number, port: number, f: (v: DataView) => void = () => {}): B
   return b;
 }
 
-/** Collects a child's output; waits for a line matching a pattern. */
-class Output {
-  text = "";
-  private waiters: (() => void)[] = [];
-  constructor(readonly child: ChildProcess) {
-    for (const s of [child.stdout!, child.stderr!]) s.setEncoding("utf8").on("data", (d: string) => { this.text += d; for (const w of this.waiters.splice(0)) w(); });
-    child.on("exit", () => { for (const w of this.waiters.splice(0)) w(); });
-  }
-  async waitFor(re: RegExp, ms: number, what: string): Promise<RegExpExecArray> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const m = re.exec(this.text);
-      if (m) return m;
-      const left = deadline - Date.now();
-      if (left <= 0 || this.child.exitCode !== null) throw new Error(`${what}: not seen within ${ms} ms (exit ${this.child.exitCode}):\n${this.text}`);
-      await new Promise<void>((r) => { const t = setTimeout(r, left); this.waiters.push(() => { clearTimeout(t); r(); }); });
-    }
-  }
-}
 
 const exitOf = (c: ChildProcess) => c.exitCode !== null ? Promise.resolve(c.exitCode) : new Promise<number | null>((r) => c.on("exit", (code) => r(code)));
 
@@ -147,7 +122,7 @@ if (role) {
   let ns: Netns | undefined;
 
   test("a C primary verifies the events an ifpx secondary publishes for its port while `ip` configures the proxy", async () => {
-    cleanupFiles();
+    removePrefixFiles(prefix);
     ns = createNetns();
     const steps = script(DEV);
     const spec = [...INITIAL, ...steps.map(([, w]) => w.join("+"))];
@@ -155,7 +130,7 @@ if (role) {
     primary = spawn(primaryBin, ["--file-prefix", prefix, "--no-pci", "--lcores=0@(0-1)", "--log-level=lib.eal:warning", "--",
       "--ring", ringName, "--size", "256", "--port", String(PORT), "--expect-types", spec.join(","),
       "--timeout", "60", "--linger", "60"], { stdio: ["ignore", "pipe", "pipe"] });
-    const pout = new Output(primary);
+    const pout = new ChildOutput(primary);
     await pout.waitFor(/^READY ring=\S+ capacity=256$/m, 20000, "primary READY");
 
     const cfg: ChildCfg = { prefix, ring: ringName, netns: ns.name, port: PORT, dev: DEV };
@@ -163,7 +138,7 @@ if (role) {
       env: { ...process.env, FORCE_COLOR: undefined, IFPX_DPDK_SECONDARY_IFPX: JSON.stringify(cfg) },
       stdio: ["pipe", "pipe", "pipe"],
     });
-    const sout = new Output(secondary);
+    const sout = new ChildOutput(secondary);
     const l = JSON.parse((await sout.waitFor(/^LISTENING (.*)$/m, 30000, "secondary LISTENING"))[1]);
     assert.ok(l.args.includes("--proc-type=secondary"));
     assert.is(l.processType, "secondary");
@@ -210,22 +185,22 @@ if (role) {
 
   /** Runs the primary on hand-made records; returns its exit code and output. */
   async function verifyRecords(spec: string, records: Buffer[]): Promise<{ code: number | null; out: string }> {
-    cleanupFiles();
+    removePrefixFiles(prefix);
     const p = spawn(primaryBin, ["--file-prefix", prefix, "--no-pci", "--lcores=0@(0-1)", "--log-level=lib.eal:warning", "--",
       "--ring", ringName, "--size", "16", "--port", String(PORT), "--expect-types", spec, "--timeout", "1.5"], { stdio: ["ignore", "pipe", "pipe"] });
     primary = p;
-    const out = new Output(p);
+    const out = new ChildOutput(p);
     await out.waitFor(/^READY /m, 20000, "primary READY");
     const c = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
       env: { ...process.env, FORCE_COLOR: undefined, IFPX_DPDK_SECONDARY_IFPX: JSON.stringify({ prefix, ring: ringName, records: Buffer.concat(records).toString("hex") }) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     secondary = c;
-    const cout = new Output(c);
+    const cout = new ChildOutput(c);
     assert.is(await exitOf(c), 0, cout.text);
     assert.match(cout.text, `PUBLISHED ${records.length}`);
     const code = await exitOf(p);
-    cleanupFiles();
+    removePrefixFiles(prefix);
     return { code, out: out.text };
   }
 
@@ -258,7 +233,7 @@ if (role) {
       if (c && c.exitCode === null && c.signalCode === null) { c.kill("SIGKILL"); await exitOf(c); }
     }
     ns?.remove();
-    cleanupFiles();
+    removePrefixFiles(prefix);
     const left = existsSync("/dev/hugepages") ? readdirSync("/dev/hugepages").filter((f) => f.startsWith(prefix)) : [];
     if (left.length) console.log(`hugepage files left: ${left.join(" ")}`);
   });
