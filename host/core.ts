@@ -9,7 +9,6 @@ export const RECORD_SIZE = 64;
 export const ST_DONE = 1;
 export const ST_ERROR = 2;
 export const ST_DUMP_INTR = 4;
-export const ST_ACK = 8;
 export const ST_JOB = 16;
 
 export const KIND_LINK = 1;

@@ -8,7 +8,7 @@
 // otherwise every queue gets a copy. Types without a callback go to the
 // queues in bursts without ever becoming JS objects.
 import koffi from "koffi";
-import { Core, KIND_ALL, ST_DONE, ST_ERROR, ST_DUMP_INTR, ST_JOB, RECORD_SIZE, readCoreStats } from "./core.js";
+import { Core, KIND_ALL, KIND_ADDR, KIND_ROUTE, KIND_NEIGH, ST_DONE, ST_ERROR, ST_DUMP_INTR, ST_JOB, RECORD_SIZE, readCoreStats } from "./core.js";
 import {
   NetlinkSocket, RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH,
   RTMGRP_LINK, RTMGRP_NEIGH, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_IFADDR, RTMGRP_IPV6_ROUTE,
@@ -20,22 +20,12 @@ import * as libc from "./libc.js";
 import { decodeEvent, EventType, type IfpxEvent } from "./record.js";
 import { Queue, type QueueOptions } from "./queue.js";
 import { BatchReceiver } from "./recv-batch.js";
+import type { ExternalQueue } from "./external-queue.js";
 
 export type Callback = (event: IfpxEvent) => boolean | void | undefined | number;
 export interface CallbackRegistration { type: number; callback: Callback }
 
-/** A queue that lives outside WASM memory (a DPDK rte_ring): records are handed over by value. */
-export interface ExternalQueue {
-  /** enqueue n records; what does not fit is counted lost and reported by an OVERFLOW record */
-  publish(records: Uint8Array, n: number): number;
-  readonly lost: number;
-  close(): void;
-  /** emit a pending OVERFLOW record if there is room now; true when none is pending */
-  flushOverflow?(): boolean;
-  /** for replayInto: the lost count not yet reported (cleared), and an enqueue that counts nothing */
-  takeOverflow?(): number;
-  tryPublish?(records: Uint8Array, n: number): number;
-}
+export type { ExternalQueue } from "./external-queue.js";
 /** A WASM ring made by `ifpx.createQueue()` (host/queue.ts). */
 export interface RingQueue { readonly ptr: number; end?(): void }
 export type AnyQueue = RingQueue | ExternalQueue;
@@ -73,7 +63,7 @@ export interface IfpxOptions {
 }
 
 export type MirrorKind = "addr" | "route" | "neigh";
-const KIND_BITS: Record<MirrorKind, number> = { addr: 2, route: 4, neigh: 8 };
+const KIND_BITS: Record<MirrorKind, number> = { addr: KIND_ADDR, route: KIND_ROUTE, neigh: KIND_NEIGH };
 
 export interface ProxyInfo {
   ifindex: number;

@@ -17,17 +17,8 @@ export const RING_F_SP_ENQ = 0x1;
 export const RING_F_SC_DEQ = 0x2;
 export const SOCKET_ID_ANY = -1;
 
-/** What ifpx's delivery code calls (host/index.ts queueAdd). */
-export interface ExternalQueue {
-  /** enqueue n consecutive 64-byte records from `records`; returns how many were enqueued */
-  publish(records: Uint8Array, n: number): number;
-  /** records not enqueued because the ring was full (cumulative) */
-  readonly lost: number;
-  close(): void;
-  flushOverflow?(): boolean;
-  takeOverflow?(): number;
-  tryPublish?(records: Uint8Array, n: number): number;
-}
+import type { ExternalQueue } from "../external-queue.js";
+export type { ExternalQueue };
 
 export interface RingCreateOptions {
   /** single producer (default true: ifpx is the one producer of a queue) */
@@ -89,14 +80,11 @@ export class RteRingQueue implements ExternalQueue {
     if (n <= 0) return 0;
     if (records.byteLength < n * EVENT_SIZE) throw new DpdkError(`publish: ${n} records need ${n * EVENT_SIZE} bytes, got ${records.byteLength}`, 22);
     const lib = dpdk();
-    if (this.pending > 0) {
-      this.ovView.setUint32(16, Math.min(this.pending, 0xffffffff), true);
-      if (lib.enqueue_bulk(this.ring, this.overflowRec, 1) !== 1) {
-        this.pending += n;
-        this.lostTotal += n;
-        return 0;
-      }
-      this.pending = 0;
+    // the owed OVERFLOW record goes first; while it does not fit, nothing does
+    if (!this.flushOverflow()) {
+      this.pending += n;
+      this.lostTotal += n;
+      return 0;
     }
     const k = lib.enqueue_burst(this.ring, records, n);
     if (k < n) {
