@@ -10,10 +10,13 @@
 // the link dump is treated like RTM_DELLINK (DELs, PROXY_GONE).
 //
 // State (32 B at S + O_SYNC): +0 active, +4 kinds, +8 flags, +12 phase
-// (0..3 tables, 4 links, 5 done), +16 cursor, +20 mutation snapshot.
+// (0..3 tables, 4 links, 5 done), +16 cursor, +20 mutation snapshot, +24 bit k
+// set: table k was empty at sync_begin, so every entry in it at the end came
+// from this sync and its sweep is skipped (a full table's sweep reads the
+// whole table: ~20 ms at 1M routes, for nothing after a first dump).
 // Counters: stats SS_SYNC_ADDED / REMOVED / CHANGED, SS_GEN.
 import { S, O_SYNC, O_STATUS, ST_SYNC, SS_GEN, SS_SYNC_ADDED, SS_SYNC_REMOVED, SS_SYNC_CHANGED, stat_get, stat_set, stat_inc } from "./state";
-import { K_ADDR, K_R4, K_R6, K_NEIGH, KINDS, t_cap, t_at, t_mut } from "./table";
+import { K_ADDR, K_R4, K_R6, K_NEIGH, KINDS, t_cap, t_at, t_mut, t_count } from "./table";
 import { gen_off, stage_entry, m_delete } from "./mirror";
 import { nstaged, stage_free } from "./staging";
 import { max_ports, pslot, PROXY_MAX, P_USED, P_GONE, P_KNOWN, P_LINKGEN } from "./proxies";
@@ -49,6 +52,9 @@ export function sync_begin_impl(kinds: u32, flags: u32): void {
   store<u32>(o + 12, 0);
   store<u32>(o + 16, 0);
   store<u32>(o + 20, t_mut(0));
+  let empty: u32 = 0;
+  for (let k: u32 = 0; k < KINDS; k++) if (t_count(k) == 0) empty |= 1 << k;
+  store<u32>(o + 24, empty);
   stat_set(SS_GEN, stat_get(SS_GEN) + 1);
   stat_set(SS_SYNC_ADDED, 0);
   stat_set(SS_SYNC_REMOVED, 0);
@@ -75,7 +81,11 @@ export function sync_end_step_impl(): u32 {
     const phase = load<u32>(o + 12);
     if (phase < KINDS) {
       const k = phase;
-      if ((kinds & kind_bit(k)) == 0) { store<u32>(o + 12, phase + 1); store<u32>(o + 16, 0); continue; }
+      if ((kinds & kind_bit(k)) == 0 || (load<u32>(o + 24) & (1 << k)) != 0) {
+        store<u32>(o + 12, phase + 1); store<u32>(o + 16, 0);
+        if (phase + 1 < KINDS) store<u32>(o + 20, t_mut(phase + 1));
+        continue;
+      }
       let i = load<u32>(o + 16);
       if (load<u32>(o + 20) != t_mut(k)) i = 0; // entries moved under us (process deleted or grew)
       const go = gen_off(k);
