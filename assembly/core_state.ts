@@ -9,7 +9,8 @@ import { A_SIZE, R4_SIZE, R6_SIZE, N_SIZE } from "./mirror";
 import { SCRATCH_SIZE } from "./parse_route";
 import { QUERY_CAP } from "./query";
 
-export const RX_CAP: u32 = 256 * 1024;
+// 1 MiB: the dump thread (host/dump-thread.ts) fills it as four 256 KiB slots
+export const RX_CAP: u32 = 1024 * 1024;
 
 export function core_init_impl(): void {
   if (S != 0) return; // once per main instance

@@ -14,7 +14,7 @@ const now = () => Number(process.hrtime.bigint()) / 1e9;
 
 async function dump(family: number, how: string) {
   // only the family asked for, as the C reader and ip do
-  const ifpx = new Ifpx({ onError: (e) => { throw e; }, families: [family === 6 ? 6 : 4] });
+  const ifpx = new Ifpx({ onError: (e) => { throw e; }, families: [family === 6 ? 6 : 4], dumpThread: process.env.IFPX_BENCH_DUMP_THREAD !== "0" });
   const p = ifpx.adoptProxy(proxyName);
   ifpx.bind(0, p);
   let routes = 0;

@@ -20,6 +20,7 @@ import * as libc from "./libc.js";
 import { decodeEvent, EventType, type IfpxEvent } from "./record.js";
 import { Queue, type QueueOptions } from "./queue.js";
 import { BatchReceiver } from "./recv-batch.js";
+import { DumpThread, type DumpSlot } from "./dump-thread.js";
 import type { ExternalQueue } from "./external-queue.js";
 
 export type Callback = (event: IfpxEvent) => boolean | void | undefined | number;
@@ -60,6 +61,15 @@ export interface IfpxOptions {
    * notifications share one group: those of the other family still arrive.
    */
   families?: (4 | 6)[];
+  /**
+   * Receive dumps (the initial one and every resync) in a worker thread
+   * (default true). The kernel builds a dump inside recvmsg(), so with the
+   * worker its work overlaps with parsing on the main thread instead of
+   * alternating with it. The worker starts with listen() and takes over once
+   * it is ready (the first ~70 ms of a dump are read on the main thread); if
+   * it cannot start, dumps stay on the main thread.
+   */
+  dumpThread?: boolean;
 }
 
 export type MirrorKind = "addr" | "route" | "neigh";
@@ -87,10 +97,14 @@ export interface IfpxStats {
   overruns: number;
   resyncs: number;
   dumpRetries: number;
+  /** datagrams received by the dump thread (included in datagrams) */
+  dumpThreadDatagrams: number;
   delivered: number;
   callbackErrors: number;
   /** a dump (initial or resync) is in progress */
   syncing: boolean;
+  /** the dump thread: "off" (disabled, not listening or failed), "starting", "ready" (idle), "active" (reading a dump) */
+  dumpThread: "off" | "starting" | "ready" | "active";
   core: Record<string, number>;
 }
 
@@ -145,7 +159,13 @@ export class Ifpx {
   private readonly afterSync: (() => void)[] = [];
   private listenWaiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private closed = false;
-  private readonly counters = { datagrams: 0, spoofed: 0, overruns: 0, resyncs: 0, dumpRetries: 0, delivered: 0, callbackErrors: 0 };
+  private readonly counters = { datagrams: 0, spoofed: 0, overruns: 0, resyncs: 0, dumpRetries: 0, dumpThreadDatagrams: 0, delivered: 0, callbackErrors: 0 };
+  // the dump thread: started by listen(); `dumperActive` while it owns the socket
+  private dumper: DumpThread | undefined;
+  private dumperActive = false;
+  private handbackWanted = false;
+  private consuming = false;
+  private paused = false;
 
   private readonly dumps: [type: number, family: number][];
   private readonly groups: number;
@@ -502,6 +522,8 @@ export class Ifpx {
     // during the dump is missed: it arrives as a notification after it.
     this.sock = new NetlinkSocket({ groups: this.groups, rcvbuf: this.opts.rcvbuf ?? DEFAULT_RCVBUF, netns: this.netns });
     this.poll = koffi.node.poll(this.sock.fd, { readable: true }, this.pollCallback);
+    this.paused = false;
+    if (this.opts.dumpThread !== false) this.startDumpThread();
     return new Promise<void>((resolve, reject) => {
       this.listenWaiter = { resolve, reject };
       this.startSync("initial");
@@ -534,6 +556,12 @@ export class Ifpx {
     if (this.poll) { this.poll.stop(); this.poll.close(); this.poll = undefined; }
     const sock = this.sock;
     this.sock = undefined;
+    // the worker must be done with the fd before it is closed (and reused)
+    const dumper = this.dumper;
+    this.dumper = undefined;
+    this.dumperActive = false;
+    this.handbackWanted = false;
+    await dumper?.stop();
     sock?.close();
     this.sync = undefined;
     this.afterSync.length = 0;
@@ -544,11 +572,20 @@ export class Ifpx {
    * up to the receive buffer; if it overflows, resume() resynchronises.
    */
   pause(): void {
+    this.paused = true;
     this.poll?.stop();
   }
 
   resume(): void {
-    if (this.poll) this.poll.start({ readable: true }, this.pollCallback);
+    this.paused = false;
+    this.rearm();
+  }
+
+  // read the socket again: the main thread's poll handle, or the dump thread's slots
+  private rearm(): void {
+    if (this.paused || !this.sock) return;
+    if (this.dumperActive) void this.consumeDumpThread();
+    else this.poll?.start({ readable: true }, this.pollCallback);
   }
 
   /** rte_ifpx_events_available: bit (1 << type) for every type this platform reports. */
@@ -556,9 +593,23 @@ export class Ifpx {
     return (1 << (EventType.END + 1)) - 1;
   }
 
+  /**
+   * Read the kernel's state again and deliver only the differences, then
+   * RESYNC_DONE (as after an overrun). For an application that suspects it
+   * missed something; EINVAL when not listening. Returns at once: the dump runs
+   * in the background (in the dump thread when it is ready).
+   */
+  resync(): void {
+    this.assertOpen();
+    if (!this.sock) throw new IfpxError("EINVAL", "not listening: call listen() first");
+    this.requestResync();
+  }
+
   /** Counters of the listener and of the core. */
   stats(): IfpxStats {
-    return { ...this.counters, syncing: this.sync !== undefined || this.pendingResync, core: readCoreStats(this.core) };
+    const d = this.dumper;
+    const dumpThread = !d ? "off" : this.dumperActive ? "active" : d.ready ? "ready" : "starting";
+    return { ...this.counters, syncing: this.sync !== undefined || this.pendingResync, dumpThread, core: readCoreStats(this.core) };
   }
 
   /** The netlink port id of the listening socket (0 when not listening). */
@@ -625,7 +676,7 @@ export class Ifpx {
     // then STOPS the handle and calls back with a negative status. drain()
     // has read the ENOBUFS (which clears the error); start polling again or
     // the listener would go deaf after its first overrun.
-    if (status < 0 && this.poll && this.sock) this.resume();
+    if (status < 0 && this.poll && this.sock) this.rearm();
   }
 
   private drain(): void {
@@ -662,8 +713,110 @@ export class Ifpx {
       }
       if (off === 0) break;
       this.processRange(0, off);
+      // the dump thread became ready during this dump: it reads the rest
+      if (this.sync && this.dumper?.ready && !this.dumperActive) { this.handToDumpThread(); return; }
     }
     if (this.pendingResync && !this.sync && this.sock) this.startSync("resync");
+  }
+
+  // ---- the dump thread (host/dump-thread.ts) ----------------------------------
+
+  private startDumpThread(): void {
+    try {
+      const d = DumpThread.start(this.core, this.sock!.fd);
+      if (!d) return;
+      d.onExit = (err) => this.dumpThreadDied(d, err);
+      this.dumper = d;
+    } catch {
+      // no worker threads here (or no koffi in them): dumps stay on the main thread
+      this.dumper = undefined;
+    }
+  }
+
+  /** The main thread stops reading the socket; the worker reads and sends until handBack(). */
+  private handToDumpThread(): void {
+    this.poll?.stop();
+    this.dumperActive = true;
+    this.dumper!.activate();
+    void this.consumeDumpThread();
+  }
+
+  /** Parse the worker's slots in order while it owns the socket; yields to the event loop between slots. */
+  private async consumeDumpThread(): Promise<void> {
+    if (this.consuming) return;
+    this.consuming = true;
+    try {
+      let n = 0;
+      while (this.dumperActive && this.dumper && this.sock && !this.paused) {
+        const d = this.dumper;
+        const slot = d.peek();
+        if (!slot) {
+          const e = d.requestErrno();
+          if (e) throw new IfpxError("EIO", "netlink dump request failed", e);
+          await d.waitPublished(50);
+          n = 0;
+          continue;
+        }
+        this.takeSlot(d, slot);
+        // handBack() may start the next sync at once (an overrun among the last
+        // slots): the loop then goes on with the re-activated thread
+        if (this.handbackWanted) { this.handBack(); continue; }
+        // parse up to ~4 MiB of dump between event-loop turns, as drain() does
+        if (++n % 16 === 0) await new Promise<void>((r) => setImmediate(r));
+      }
+    } catch (e) {
+      this.report(e);
+    } finally {
+      this.consuming = false;
+    }
+  }
+
+  private takeSlot(d: DumpThread, slot: DumpSlot): void {
+    const c = d.deltas();
+    this.counters.datagrams += c.datagrams;
+    this.counters.dumpThreadDatagrams += c.datagrams;
+    this.counters.spoofed += c.spoofed;
+    if (slot.overrun || slot.truncated) this.overrun();
+    try {
+      if (slot.end > slot.off) this.processRange(slot.off, slot.end);
+    } finally {
+      d.release();
+    }
+    if (slot.failed) {
+      // the worker stopped reading: the main thread takes over (the dump data
+      // still queued in the socket is read there)
+      this.report(new IfpxError("EIO", "netlink receive failed (dump thread)", d.errno()));
+      if (this.sync) this.sync.restart = true;
+      this.handbackWanted = true;
+    }
+  }
+
+  /** The sync is over: the main thread's poll handle reads the socket again. */
+  private handBack(): void {
+    this.handbackWanted = false;
+    const d = this.dumper;
+    if (!d || !this.dumperActive) return;
+    const ok = d.deactivate(() => { const s = d.peek(); if (s) this.takeSlot(d, s); });
+    this.dumperActive = false;
+    // what the worker received before it stopped: notifications after the last DONE
+    for (let s = d.peek(); s; s = d.peek()) this.takeSlot(d, s);
+    if (!ok && this.dumper === d) this.dumper = undefined;
+    if (this.sock && !this.paused) this.poll?.start({ readable: true }, this.pollCallback);
+    if (this.pendingResync && !this.sync && this.sock) this.startSync("resync");
+  }
+
+  private dumpThreadDied(d: DumpThread, err?: unknown): void {
+    if (this.dumper !== d) return;
+    this.dumper = undefined;
+    if (!this.dumperActive) return;
+    // parse what it published, then read on the main thread; datagrams it
+    // may have received but not published are lost: dump again
+    for (let s = d.peek(); s; s = d.peek()) this.takeSlot(d, s);
+    this.dumperActive = false;
+    this.handbackWanted = false;
+    this.report(new IfpxError("EIO", `the dump thread stopped (${String((err as Error)?.message ?? "exit")}); dumps continue on the main thread`));
+    if (this.sync) this.sync.restart = true;
+    if (this.sock && !this.paused) this.poll?.start({ readable: true }, this.pollCallback);
   }
 
   private processRange(start: number, len: number): void {
@@ -706,6 +859,7 @@ export class Ifpx {
     // core marks everything it sees during the sync, so nothing a
     // notification added is swept at the end.
     this.core.x.sync_begin(KIND_ALL, reason === "initial" ? 1 : 8);
+    if (this.dumper?.ready && !this.dumperActive && this.sock) this.handToDumpThread();
     this.sendDump();
   }
 
@@ -713,7 +867,8 @@ export class Ifpx {
     const sync = this.sync!;
     sync.seq = this.seq = (this.seq + 1) >>> 0 || 1;
     const [type, family] = this.dumps[sync.step];
-    this.sock!.sendDump(type, sync.seq, family);
+    if (this.dumperActive) this.dumper!.request(type, family, sync.seq);
+    else this.sock!.sendDump(type, sync.seq, family);
   }
 
   private dumpFinished(flags: number, error: number): void {
@@ -761,6 +916,7 @@ export class Ifpx {
       this.stageAndDeliver(EventType.RESYNC_DONE, 0xffff, s.sync_added ?? 0, s.sync_removed ?? 0, s.sync_changed ?? 0, 1);
     }
     if (this.pendingResync) { this.startSync("resync"); return; }
+    if (this.dumperActive) this.handbackWanted = true;
     for (const fn of this.afterSync.splice(0)) fn();
   }
 

@@ -23,7 +23,8 @@ const NLM_F_DUMP = 0x300;
 // Size of the family header that follows nlmsghdr in each dump request
 // (ifinfomsg 16, ifaddrmsg 8, rtmsg 12, ndmsg 12). Sending the real struct
 // keeps the request valid for kernels with strict checking enabled.
-const REQ_BODY: Record<number, number> = { [RTM_GETLINK]: 16, [RTM_GETADDR]: 8, [RTM_GETROUTE]: 12, [RTM_GETNEIGH]: 12 };
+/** bytes of the family header that follows nlmsghdr in a dump request of each type */
+export const REQ_BODY: Record<number, number> = { [RTM_GETLINK]: 16, [RTM_GETADDR]: 8, [RTM_GETROUTE]: 12, [RTM_GETNEIGH]: 12 };
 
 export interface RecvResult {
   /** bytes received (0 when nothing was pending) */
