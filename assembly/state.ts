@@ -87,6 +87,7 @@ export const O_TMPL: usize = 512;      // 64 B record template (staging.ts)
 export const O_QUERY: usize = 576;       // query state, 32 B (query.ts)
 export const O_QOUT: usize = 608;        // usize query output area (QUERY_CAP records)
 export const O_SINK: usize = 616;        // u32 sink of process()'s look-ahead loads
+export const O_GROWTMP: usize = 624;     // usize 64 KiB area for in-place table growth (table.ts)
 export const STATE_SIZE: usize = 640;
 
 @inline export function stat_inc(off: usize): void { store<u32>(S + O_STATS + off, load<u32>(S + O_STATS + off) + 1); }
@@ -99,22 +100,25 @@ export const STATE_SIZE: usize = 640;
 // doubling are simply lost (bounded by the size of the final block).
 export function zalloc(size: usize): usize {
   size = (size + 7) & ~7;
-  if (size >= (1 << 20)) {
-    // A big block (mirror table): grow the memory by what it needs plus 1/8,
-    // instead of letting the stub allocator double the whole memory.
-    const top = heap.alloc(8);
-    heap.free(top); // the last block: the stub runtime takes it back
-    const end = <u64>top + <u64>size + 64;
-    const have = <u64>memory.size() << 16;
-    if (end > have) {
-      const pages = <i32>((end - have + 0xffff) >> 16);
-      memory.grow(pages + (pages >> 3) + 16); // may fail: heap.alloc then grows by what fits
-    }
-  }
+  if (size >= (1 << 20)) grow_memory_for(size);
   const p = heap.alloc(size);
   // 8-byte stores: memory.fill on shared memory was measured several times slower
   for (let i: usize = 0; i < size; i += 8) store<u64>(p + i, 0);
   return p;
+}
+
+// Before a big allocation (a mirror table): grow the memory by what `bytes`
+// above the heap's top need plus 1/8, instead of letting the stub allocator
+// double the whole memory.
+export function grow_memory_for(bytes: usize): void {
+  const top = heap.alloc(8);
+  heap.free(top); // the last block: the stub runtime takes it back
+  const end = <u64>top + <u64>bytes + 64;
+  const have = <u64>memory.size() << 16;
+  if (end > have) {
+    const pages = <i32>((end - have + 0xffff) >> 16);
+    memory.grow(pages + (pages >> 3) + 16); // may fail: heap.alloc then grows by what fits
+  }
 }
 
 // Observation sequence number: one per observation, shared by its per-port copies.
