@@ -14,7 +14,7 @@
 // first resets the staging area: its return value is the number of records at
 // staged_ptr(), which the host must re-read after each call (it may move when
 // one message alone needs more room than the area has).
-import { S, O_RX, O_RX_CAP, O_STATUS, O_STATS, SS_SEQ, stat_get } from "./state";
+import { S, O_RX, O_RX_CAP, O_STATUS, O_STATS, O_WANTED, SS_SEQ, stat_get } from "./state";
 import { core_init_impl, refresh_counts } from "./core_state";
 import { process_impl } from "./process";
 import { stage_reset, nstaged, staged_base, tmpl_begin, emit_one } from "./staging";
@@ -190,6 +190,15 @@ export function stage_marker(type: u32, port: u32, a: u32, b: u32, c: u32, d: u3
   store<u32>(t + 28, d);
   emit_one(pt);
   return nstaged();
+}
+
+/**
+ * Bit (1 << type) set: records of that type are staged for the bound ports.
+ * The host clears the types nobody consumes (no callback, no queue); the
+ * mirror is kept either way. Replays and markers are never filtered.
+ */
+export function set_wanted(mask: u32): void {
+  if (S) store<u32>(S + O_WANTED, mask);
 }
 
 /** mirror entries of kind 2 (addresses), 4 (route next hops, v4+v6), 8 (neighbours); proxy -1: all */

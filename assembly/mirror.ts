@@ -12,7 +12,7 @@
 // neigh (40 B): +1 family +2 ndm_type +3 slot +4 dst[16] +20 u32 gen +24 mac[6]
 //               +30 u16 state +32 u8 ntf_flags
 import { K_ADDR, K_R4, K_R6, K_NEIGH, E_SLOT } from "./table";
-import { tmpl_begin, emit } from "./staging";
+import { tmpl_begin, emit, wanted } from "./staging";
 import * as R from "./record";
 import { AF_INET, AF_INET6, RT_TABLE_LOCAL, cpy16 } from "./nl";
 
@@ -61,8 +61,18 @@ export const N_SIZE: u32 = 40;
 }
 @inline export function r_attr(k: u32): usize { return k == K_R4 ? R4_ATTR : R6_ATTR; }
 
+/** the event type of an entry's ADD (add=true) or DEL record */
+export function entry_type(k: u32, e: usize, add: bool): u16 {
+  if (k == K_R4) return add ? R.EV_ROUTE_ADD : R.EV_ROUTE_DEL;
+  if (k == K_R6) return add ? R.EV_ROUTE6_ADD : R.EV_ROUTE6_DEL;
+  const v4 = load<u8>(e + (k == K_ADDR ? A_FAMILY : N_FAMILY)) == AF_INET;
+  if (k == K_ADDR) return v4 ? (add ? R.EV_ADDR_ADD : R.EV_ADDR_DEL) : (add ? R.EV_ADDR6_ADD : R.EV_ADDR6_DEL);
+  return v4 ? (add ? R.EV_NEIGH_ADD : R.EV_NEIGH_DEL) : (add ? R.EV_NEIGH6_ADD : R.EV_NEIGH6_DEL);
+}
+
 /** stage an entry as an ADD (add=true) or DEL record; port < 0: every bound port */
 export function stage_entry(k: u32, e: usize, add: bool, flags: u8, port: i32): u32 {
+  if (port < 0 && !wanted(entry_type(k, e, add))) return 0;
   fill_entry(k, e, add, flags);
   return emit(e_slot(e), port);
 }

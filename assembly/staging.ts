@@ -9,7 +9,7 @@
 // dropping records (the old block is lost: no free in the stub runtime; the
 // host must re-read staged_ptr() after each call).
 import { cpy8, zero8 } from "./nl";
-import { S, O_STAGE, O_STAGE_CAP, O_NSTAGED, O_TMPL, SS_STAGED, SS_STAGE_GROWS, stat_add, stat_inc, next_seq } from "./state";
+import { S, O_STAGE, O_STAGE_CAP, O_NSTAGED, O_TMPL, O_WANTED, SS_STAGED, SS_STAGE_GROWS, stat_add, stat_inc, next_seq } from "./state";
 import { EVENT_SIZE, R_TYPE, R_PORT, R_PROXY, R_FLAGS, R_FAMILY, R_IFINDEX, R_SEQ, PORT_NONE } from "./record";
 import { pslot, P_ID, P_IFINDEX, first_port, next_port } from "./proxies";
 
@@ -62,10 +62,19 @@ function put(port: u32): void {
 }
 
 /**
+ * Does anyone consume events of this type? The host clears the bits of types
+ * with no callback while no queue is added: the mirror is still kept, but no
+ * record is built or staged for nobody (a full-table dump into the mirror
+ * alone then skips 1M records). Replays to one port are never filtered.
+ */
+@inline export function wanted(type: u16): bool { return (load<u32>(S + O_WANTED) & (1 << <u32>type)) != 0; }
+
+/**
  * Stage the template: one copy per port bound to `slot` (port < 0), or one
  * copy for `port`. Takes a new observation seq. Returns copies staged.
  */
 export function emit(slot: u32, port: i32): u32 {
+  if (port < 0 && !wanted(load<u16>(S + O_TMPL + R_TYPE))) return 0;
   store<u32>(S + O_TMPL + R_SEQ, next_seq());
   if (port >= 0) { put(<u32>port); return 1; }
   let n: u32 = 0;

@@ -88,6 +88,7 @@ export const O_QUERY: usize = 576;       // query state, 32 B (query.ts)
 export const O_QOUT: usize = 608;        // usize query output area (QUERY_CAP records)
 export const O_SINK: usize = 616;        // u32 sink of process()'s look-ahead loads
 export const O_GROWTMP: usize = 624;     // usize 64 KiB area for in-place table growth (table.ts)
+export const O_WANTED: usize = 632;      // u32 bit per event type someone consumes (staging.ts); core_init: all
 export const STATE_SIZE: usize = 640;
 
 @inline export function stat_inc(off: usize): void { store<u32>(S + O_STATS + off, load<u32>(S + O_STATS + off) + 1); }

@@ -190,6 +190,7 @@ export class Ifpx {
         if (this.core.x.mirror_reserve(kind, n) < 0) throw new IfpxError("ENOSPC", `reserve: cannot size the mirror for ${n} entries (memory limit)`);
       }
     }
+    this.updateWanted();
   }
 
   // ---- proxies --------------------------------------------------------------
@@ -360,17 +361,33 @@ export class Ifpx {
       }
     }
     for (const r of list) this.callbacks[r.type] = r.callback;
+    this.updateWanted();
   }
 
   /** rte_ifpx_callbacks_unregister */
   unregisterCallback(type: number): void {
     if (!isType(type)) throw new IfpxError("EINVAL", `not an event type: ${type}`);
     this.callbacks[type] = undefined;
+    this.updateWanted();
   }
 
   /** rte_ifpx_callbacks_unregister_all */
   unregisterAllCallbacks(): void {
     this.callbacks.fill(undefined);
+    this.updateWanted();
+  }
+
+  /**
+   * Tell the core which event types anyone consumes: with a queue added,
+   * every type (queues get what callbacks do not consume); otherwise the types
+   * with a callback. The core then builds no record nobody would see (the
+   * mirror is kept regardless).
+   */
+  private updateWanted(): void {
+    let mask = 0;
+    if (this.rings.size || this.externals.size || this.backlogs.size) mask = 0xffffffff;
+    else for (let t = 0; t <= EventType.END; t++) if (this.callbacks[t]) mask |= 1 << t;
+    this.core.x.set_wanted(mask >>> 0);
   }
 
   // ---- queues ---------------------------------------------------------------
@@ -382,23 +399,27 @@ export class Ifpx {
     if (isExternal(q)) {
       if (this.externals.has(q)) throw new IfpxError("EEXIST", "this queue is already added");
       this.externals.add(q);
+      this.updateWanted();
       return;
     }
     const r = this.core.x.queues_add(q.ptr);
     if (r === -17) throw new IfpxError("EEXIST", "this queue is already added");
     this.core.check(r, "cannot add queue");
     this.rings.add(q);
+    this.updateWanted();
   }
 
   /** rte_ifpx_queue_remove: the consumer then reads END. */
   queueRemove(q: AnyQueue): void {
     if (q && isExternal(q)) {
       if (!this.externals.delete(q) && !this.dropBacklog(q)) throw new IfpxError("ENOENT", "this queue was not added");
+      this.updateWanted();
       return;
     }
     if (!q || !this.rings.has(q as RingQueue)) throw new IfpxError("ENOENT", "this queue was not added");
     this.endRing(q as RingQueue);
     this.rings.delete(q as RingQueue);
+    this.updateWanted();
   }
 
   private endRing(q: RingQueue): void {

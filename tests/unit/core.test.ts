@@ -103,6 +103,24 @@ test("upstream 16 steps: the expected events, for the bound port", () => {
   assert.is(c.stats().malformed, 0);
 });
 
+test("set_wanted: types nobody consumes are mirrored but not staged; replays and markers are not filtered", () => {
+  const all = setup({ initial: true });
+  const c = new Core();
+  c.x.proxy_add(100, T0); c.x.proxy_add(101, T1); c.x.port_bind(1, 100); c.x.port_bind(2, 101);
+  const ROUTE_ADD = 7, LINK_CHANGE = 2;
+  c.x.set_wanted((1 << LINK_CHANGE) >>> 0);
+  c.x.sync_begin(15, F.INITIAL);
+  const recs: any[] = [];
+  for (const d of ["dump-link", "dump-addr", "dump-route", "dump-neigh"]) recs.push(...c.feed(fx(d)));
+  assert.ok(recs.length > 0 && recs.every((r) => r.type === "LINK_CHANGE"), "only the wanted type was staged");
+  assert.equal(c.sweep(), []);
+  for (const k of [2, 4, 8]) assert.is(c.x.mirror_count(k, -1), all.x.mirror_count(k, -1), `kind ${k} mirrored as with every type wanted`);
+  c.x.set_wanted((1 << ROUTE_ADD) >>> 0);
+  const replayed = c.replay(101, 2); // t1 has an address, routes and a neighbour
+  assert.ok(replayed.some((r) => r.type === "ADDR_ADD") && replayed.some((r) => r.type === "NEIGH_ADD"), "a replay to one port is not filtered");
+  assert.is(c.x.stage_marker(15, 0xffff, 0, 0, 0, 0), 1, "markers are not filtered");
+});
+
 test("one proxy, two ports: two copies sharing one seq, in port order", () => {
   const c = setup();
   assert.is(c.x.port_bind(7, 100), 0);
