@@ -1,6 +1,7 @@
 // Ring throughput between worker threads: the AssemblyScript rings (SPSC and
 // MPMC, bursts of 1 and 32) next to a plain-JS SharedArrayBuffer ring with the
-// same algorithm, measured in the same run. Every run verifies that each
+// same algorithm, and the same algorithm in C between two pthreads (the
+// hardware's figure), measured in the same run. Every run verifies that each
 // record arrived exactly once and in order (per producer).
 //
 //   node --import tsx bench/ring.ts [--total N] [--slots N] [--runs N]
@@ -9,6 +10,8 @@
 // `runRingCase()` runs one configuration (also used by tests/unit).
 import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
 import { createCore } from "../host/wasm.js";
 
 export type RingImpl = "as" | "js";
@@ -37,8 +40,19 @@ export interface RingBenchRow {
   mode: "spsc" | "mpmc"; burst: number; records: number;
   /** best of the runs, million records per second */
   asMrps: number; jsMrps: number; ratio: number;
-  asRuns: number[]; jsRuns: number[];
+  /** the same algorithm in C between two spinning pthreads (bench/c/ring.c): the hardware's figure */
+  cMrps: number; asVsC: number;
+  asRuns: number[]; jsRuns: number[]; cRuns: number[];
   ok: boolean;
+}
+
+const C_RING = fileURLToPath(new URL("./out/ring_c", import.meta.url));
+function cRing(mode: "spsc" | "mpmc", burst: number, total: number, slots: number): { mrps: number; ok: boolean } {
+  if (!existsSync(C_RING)) {
+    mkdirSync(fileURLToPath(new URL("./out", import.meta.url)), { recursive: true });
+    execFileSync("cc", ["-O2", "-Wall", "-pthread", "-o", C_RING, fileURLToPath(new URL("./c/ring.c", import.meta.url))], { stdio: "inherit" });
+  }
+  return JSON.parse(execFileSync(C_RING, [mode, String(burst), String(total), String(slots)], { encoding: "utf8" }));
 }
 
 const DEFAULT_WORKER = new URL("./workers/ring-worker.mjs", import.meta.url);
@@ -124,22 +138,24 @@ export async function runRingBench(opts: { total?: number; slots?: number; runs?
   const rows: RingBenchRow[] = [];
   for (const mode of ["spsc", "mpmc"] as const) {
     for (const burst of [1, 32]) {
-      const as: RingResult[] = [], js: RingResult[] = [];
+      const as: RingResult[] = [], js: RingResult[] = [], c: { mrps: number; ok: boolean }[] = [];
       for (let i = 0; i < runs; i++) {
         as.push(await runRingCase({ impl: "as", mode, burst, total, slots: opts.slots }));
         js.push(await runRingCase({ impl: "js", mode, burst, total, slots: opts.slots }));
+        c.push(cRing(mode, burst, total, opts.slots ?? 1024));
       }
-      const best = (a: RingResult[]) => Math.max(...a.map((r) => r.mrps));
-      const ok = [...as, ...js].every((r) => r.ok);
+      const best = (a: { mrps: number }[]) => Math.max(...a.map((r) => r.mrps));
+      const ok = [...as, ...js, ...c].every((r) => r.ok);
       const row: RingBenchRow = {
-        mode, burst, records: total, asMrps: best(as), jsMrps: best(js), ratio: best(as) / best(js), ok,
-        asRuns: as.map((r) => r.mrps), jsRuns: js.map((r) => r.mrps),
+        mode, burst, records: total, asMrps: best(as), jsMrps: best(js), ratio: best(as) / best(js),
+        cMrps: best(c), asVsC: best(as) / best(c), ok,
+        asRuns: as.map((r) => r.mrps), jsRuns: js.map((r) => r.mrps), cRuns: c.map((r) => r.mrps),
       };
       if (opts.log) {
         const f = (v: number) => v.toFixed(1).padStart(6);
-        console.log(`${mode.padEnd(5)} burst ${String(burst).padStart(2)}  AS ${f(row.asMrps)} M/s  JS ${f(row.jsMrps)} M/s` +
-          `  AS/JS x${row.ratio.toFixed(2)}  ${ok ? "ok: none lost or duplicated" : "FAILED"}` +
-          `   (runs AS ${row.asRuns.map((v) => v.toFixed(1)).join("/")}, JS ${row.jsRuns.map((v) => v.toFixed(1)).join("/")})`);
+        console.log(`${mode.padEnd(5)} burst ${String(burst).padStart(2)}  AS ${f(row.asMrps)} M/s  JS ${f(row.jsMrps)} M/s  C ${f(row.cMrps)} M/s` +
+          `  AS/JS x${row.ratio.toFixed(2)}  AS/C x${row.asVsC.toFixed(2)}  ${ok ? "ok: none lost or duplicated" : "FAILED"}` +
+          `   (runs AS ${row.asRuns.map((v) => v.toFixed(1)).join("/")}, JS ${row.jsRuns.map((v) => v.toFixed(1)).join("/")}, C ${row.cRuns.map((v) => v.toFixed(1)).join("/")})`);
         if (!ok) console.log(JSON.stringify([...as, ...js].filter((r) => !r.ok)));
       }
       rows.push(row);

@@ -85,6 +85,7 @@ const results: any = {
 function buildC(): void {
   mkdirSync(OUT, { recursive: true });
   execFileSync("cc", ["-O2", "-Wall", "-o", NL, join(HERE, "c", "nl_dump.c")], { stdio: "inherit" });
+  execFileSync("cc", ["-O2", "-Wall", "-pthread", "-o", join(OUT, "ring_c"), join(HERE, "c", "ring.c")], { stdio: "inherit" });
 }
 
 let ifpx: any = null;
@@ -123,12 +124,6 @@ function errSummary(stderr: string): string {
   return (i >= 0 ? lines.slice(i, i + 2) : lines.slice(-2)).join(" ").slice(0, 300);
 }
 
-async function repeat(n: number, f: () => Promise<Measured>): Promise<Measured[]> {
-  const out: Measured[] = [];
-  for (let i = 0; i < n; i++) out.push(await f());
-  return out;
-}
-
 const na = (runner: string, why: string): Cell => ({ runner, ok: false, note: why });
 
 function dumpCellText(c: Cell | undefined): string {
@@ -144,24 +139,24 @@ function ratio(a?: number, b?: number): string {
 
 // ---------------------------------------------------------------- dump
 async function dumpJob(label: string, t: Table, family: 4 | 6, expect: number, runs: number): Promise<void> {
-  log(`\n-- ${label} (${runs} run${runs > 1 ? "s" : ""}, median)`);
+  log(`\n-- ${label} (${runs} run${runs > 1 ? "s" : ""}, median; the runners take turns, so a drift of the machine hits them alike)`);
   const fam = family === 6 ? ["-6"] : [];
   const cells: Record<string, Cell> = {};
+  const target = { ns: t.ns, proxy: t.tap, ifindex: t.ifindex, family };
 
-  const c = await repeat(runs, () => measure([NL, "dump", ...fam], { ns: t.ns, timeoutMs: 120000 }));
+  const c: Measured[] = [], ip: Measured[] = [], npmRuns: Measured[] = [], ifpxRuns: Measured[] = [];
+  for (let i = 0; i < runs; i++) {
+    c.push(await measure([NL, "dump", ...fam], { ns: t.ns, timeoutMs: 120000 }));
+    ip.push(await measure(["ip", ...fam, "route", "show"], { ns: t.ns, discardStdout: true, timeoutMs: 300000 }));
+    if (!npmNetlinkWhy) npmRuns.push(await measure([NODE, join(HERE, "peers", "node-netlink-dump.mjs"), String(family)], { ns: t.ns, timeoutMs: 600000 }));
+    if (!ifpx?.ifpxDump && ifpx?.ifpxDumpArgv) ifpxRuns.push(await measure(ifpx.ifpxDumpArgv(target), { ns: t.ns, timeoutMs: 600000 }));
+  }
   cells.c = cellFromRuns("C reader", c, (m) => ({ seconds: m.json?.seconds, routes: m.json?.routes }));
-
-  const ip = await repeat(runs, () => measure(["ip", ...fam, "route", "show"], { ns: t.ns, discardStdout: true, timeoutMs: 300000 }));
   cells.ip = cellFromRuns("ip route show", ip, (m) => ({ seconds: m.wallSeconds }));
   cells.ip.note = (cells.ip.note ? cells.ip.note + "; " : "") + "wall time (process start to exit)";
-
   if (npmNetlinkWhy) cells.npm = na("npm netlink", `${NA}: ${npmNetlinkWhy}`);
-  else {
-    const r = await repeat(runs, () => measure([NODE, join(HERE, "peers", "node-netlink-dump.mjs"), String(family)], { ns: t.ns, timeoutMs: 600000 }));
-    cells.npm = cellFromRuns("npm netlink", r, (m) => ({ seconds: m.json?.seconds, routes: m.json?.routes }));
-  }
+  else cells.npm = cellFromRuns("npm netlink", npmRuns, (m) => ({ seconds: m.json?.seconds, routes: m.json?.routes }));
 
-  const target = { ns: t.ns, proxy: t.tap, ifindex: t.ifindex, family };
   if (ifpx?.ifpxDump) {
     const parts: any[] = [];
     let err = "";
@@ -173,8 +168,7 @@ async function dumpJob(label: string, t: Table, family: 4 | 6, expect: number, r
       routes: median(parts.map((p) => p.routes)), runs: parts,
     };
   } else if (ifpx?.ifpxDumpArgv) {
-    const r = await repeat(runs, () => measure(ifpx.ifpxDumpArgv(target), { ns: t.ns, timeoutMs: 600000 }));
-    cells.ifpx = cellFromRuns("ifpx", r, (m) => ({ seconds: m.json?.seconds, routes: m.json?.routes }));
+    cells.ifpx = cellFromRuns("ifpx", ifpxRuns, (m) => ({ seconds: m.json?.seconds, routes: m.json?.routes }));
   } else cells.ifpx = na("ifpx", `${NA}${ifpxWhy ? ` (${ifpxWhy})` : ""}`);
 
   // sanity: counts
@@ -393,7 +387,7 @@ async function main(): Promise<void> {
         if (!QUICK) {
           const g = await growV4(table, 1000000, (s) => log(s));
           results.inserts["ipv4 100000..1000000"] = g;
-          await dumpJob("dump 1M IPv4 routes", table, 4, 1000000, 1);
+          await dumpJob("dump 1M IPv4 routes", table, 4, 1000000, RUNS);
         }
       } finally {
         const td = Date.now();
