@@ -156,13 +156,17 @@ export class DumpThread {
     return !this.dead;
   }
 
-  /** Resolves when a slot may have been published (or after timeoutMs). */
-  async waitPublished(timeoutMs: number): Promise<void> {
+  /**
+   * Block the calling thread until a slot may have been published, at most
+   * timeoutMs. For the main thread while a dump streams in: the next slot is
+   * normally a millisecond away, and a futex wake-up is immediate where
+   * Node resolved Atomics.waitAsync() only at its timeout in some runs.
+   */
+  waitPublishedSync(timeoutMs: number): void {
     if (this.peek() || this.dead) return;
     const seen = this.word(LAYOUT.PUB);
     if (this.peek()) return;
-    const r = (Atomics as any).waitAsync(this.i32, this.c + LAYOUT.PUB, seen, timeoutMs);
-    if (r.async) await r.value;
+    Atomics.wait(this.i32, this.c + LAYOUT.PUB, seen, timeoutMs);
   }
 
   /** Counters moved since the last call. */

@@ -770,11 +770,20 @@ export class Ifpx {
       let n = 0;
       while (this.dumperActive && this.dumper && this.sock && !this.paused) {
         const d = this.dumper;
-        const slot = d.peek();
+        let slot = d.peek();
+        if (!slot) {
+          // The worker owns the socket only while a dump streams in: the next
+          // slot is normally about a millisecond away. Block for it briefly;
+          // if none came, give the event loop a turn (timers such as an EBUSY
+          // retry run then) and wait again. Atomics.waitAsync was tried here:
+          // Node resolved it up to its full timeout late (50 ms per dump).
+          d.waitPublishedSync(2);
+          slot = d.peek();
+        }
         if (!slot) {
           const e = d.requestErrno();
           if (e) throw new IfpxError("EIO", "netlink dump request failed", e);
-          await d.waitPublished(50);
+          await new Promise<void>((r) => setImmediate(r));
           n = 0;
           continue;
         }
