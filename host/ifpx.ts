@@ -731,6 +731,8 @@ export class Ifpx {
         if (r.bytes === 0) break;
         this.counters.datagrams++;
         off += (r.bytes + 3) & ~3;
+        // the dump thread is up: parse what is here and hand it the rest
+        if (this.dumper?.ready) break;
       }
       if (off === 0) break;
       this.processRange(0, off);
