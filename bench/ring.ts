@@ -23,9 +23,9 @@ export interface RingCase {
   producers?: number;   // default 1
   consumers?: number;   // default 1
   slots?: number;       // default 1024
-  /** failed enqueue tries on a full ring before the producer sleeps ~20 us (default 64) */
+  /** failed enqueue tries on a full ring before the producer sleeps ~20 us (default 4096) */
   spinFull?: number;
-  /** empty dequeues before the consumer blocks in the ring's wait (default 128) */
+  /** empty dequeues before the consumer blocks in the ring's wait (default 4096) */
   spinEmpty?: number;
   workerUrl?: URL;
 }
@@ -56,6 +56,12 @@ function cRing(mode: "spsc" | "mpmc", burst: number, total: number, slots: numbe
 }
 
 const DEFAULT_WORKER = new URL("./workers/ring-worker.mjs", import.meta.url);
+// Failed tries before a thread sleeps (~50-100 us of trying). With 64/128 both
+// implementations fell, in some runs, into a cycle where the producer sleeps on
+// a full 1024-slot ring while the consumer sleeps on an empty one (~9k sleeps
+// per 10M records, 8 M/s for AS and JS alike): the figure then measured futex
+// wake-up latency, not the rings.
+const SPINS = 4096;
 let core: ReturnType<typeof createCore> | undefined;
 function getCore() { return (core ??= createCore()); }
 
@@ -65,7 +71,7 @@ export async function runRingCase(c: RingCase): Promise<RingResult> {
   if (c.mode === "spsc" && (producers > 1 || consumers > 1)) throw new RangeError("spsc: one producer, one consumer");
   const ctlSab = new SharedArrayBuffer(64);
   const ctl = new Int32Array(ctlSab);
-  const base: any = { spinFull: c.spinFull ?? 64, spinEmpty: c.spinEmpty ?? 128, impl: c.impl, burst: c.burst, total: c.total, producers, consumers, ctl: ctlSab, flags };
+  const base: any = { spinFull: c.spinFull ?? SPINS, spinEmpty: c.spinEmpty ?? SPINS, impl: c.impl, burst: c.burst, total: c.total, producers, consumers, ctl: ctlSab, flags };
   const k = getCore();
   if (c.impl === "as") {
     base.module = k.share.module;

@@ -152,7 +152,7 @@ if (d.role === "producer") {
     let off = 0;
     while (off < k) {
       const got = enqueue(src32, off, k - off);
-      if (got === 0) { fullTries++; if (++fullSpins > (d.spinFull ?? 64)) { sleeps++; Atomics.wait(sleeper, 0, 0, 0.02); fullSpins = 0; } continue; }
+      if (got === 0) { fullTries++; if (++fullSpins > d.spinFull) { sleeps++; Atomics.wait(sleeper, 0, 0, 0.02); fullSpins = 0; } continue; }
       off += got;
     }
     seq += k;
@@ -168,7 +168,7 @@ if (d.role === "producer") {
     const n = dequeue(dst32, burst);
     if (n === 0) {
       if (multi && Atomics.load(ctl, C_CONSUMED) >= grand) break;
-      emptyTries++; if (++emptySpins > (d.spinEmpty ?? 128)) { waits++; wait(1); emptySpins = 0; }
+      emptyTries++; if (++emptySpins > d.spinEmpty) { waits++; wait(1); emptySpins = 0; }
       continue;
     }
     emptySpins = 0; calls++;
