@@ -159,8 +159,7 @@ export class DumpThread {
   /**
    * Block the calling thread until a slot may have been published, at most
    * timeoutMs. For the main thread while a dump streams in: the next slot is
-   * normally a millisecond away, and a futex wake-up is immediate where
-   * Node resolved Atomics.waitAsync() only at its timeout in some runs.
+   * normally a millisecond away, and a futex wake-up is immediate.
    */
   waitPublishedSync(timeoutMs: number): void {
     if (this.peek() || this.dead) return;

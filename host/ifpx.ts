@@ -775,10 +775,11 @@ export class Ifpx {
         let slot = d.peek();
         if (!slot) {
           // The worker owns the socket only while a dump streams in: the next
-          // slot is normally about a millisecond away. Block for it briefly;
-          // if none came, give the event loop a turn (timers such as an EBUSY
-          // retry run then) and wait again. Atomics.waitAsync was tried here:
-          // Node resolved it up to its full timeout late (50 ms per dump).
+          // slot is normally about a millisecond away, and a futex wake-up is
+          // immediate. Block for it briefly; if none came (the kernel can spend
+          // ~50 ms inside one recvmsg walking a big table for the next table's
+          // routes), give the event loop a turn (timers such as an EBUSY retry
+          // run then) and wait again.
           d.waitPublishedSync(2);
           slot = d.peek();
         }
