@@ -62,14 +62,16 @@ export interface IfpxOptions {
    */
   families?: (4 | 6)[];
   /**
-   * Receive dumps (the initial one and every resync) in a worker thread
-   * (default true). The kernel builds a dump inside recvmsg(), so with the
-   * worker its work overlaps with parsing on the main thread instead of
-   * alternating with it. The worker starts with listen() and takes over once
-   * it is ready (the first ~70 ms of a dump are read on the main thread); if
-   * it cannot start, dumps stay on the main thread.
+   * Receive big dumps (initial or resync) in a worker thread. The kernel
+   * builds a dump inside recvmsg(), so with the worker its work overlaps with
+   * parsing on the main thread instead of alternating with it. The worker is
+   * started when a dump passes a size (default `true`: 8 MiB of dump data,
+   * ~150k IPv4 routes; a number: that many bytes, 0 = with listen()); it
+   * takes over once booted (~50 ms) and stays for later dumps. Below that
+   * size the thread would cost more than it saves. `false`: never; dumps
+   * also stay on the main thread if the worker cannot start.
    */
-  dumpThread?: boolean;
+  dumpThread?: boolean | number;
 }
 
 export type MirrorKind = "addr" | "route" | "neigh";
@@ -103,7 +105,7 @@ export interface IfpxStats {
   callbackErrors: number;
   /** a dump (initial or resync) is in progress */
   syncing: boolean;
-  /** the dump thread: "off" (disabled, not listening or failed), "starting", "ready" (idle), "active" (reading a dump) */
+  /** the dump thread: "off" (disabled, not started yet, not listening, or failed), "starting", "ready" (idle), "active" (reading a dump) */
   dumpThread: "off" | "starting" | "ready" | "active";
   core: Record<string, number>;
 }
@@ -115,6 +117,8 @@ const AF_INET = 2, AF_INET6 = 10;
 const DEFAULT_RCVBUF = 64 << 20;
 // Keep this much room for one datagram: dump skbs are at most 32 KiB here.
 const RECV_SLACK = 64 << 10;
+// A dump this big starts the dump thread (option dumpThread: true).
+const DUMP_THREAD_AFTER = 8 << 20;
 // Datagram batches handled per wake-up before yielding to the event loop.
 const MAX_ROUNDS_PER_WAKEUP = 32;
 const EBUSY = 16;
@@ -166,6 +170,9 @@ export class Ifpx {
   private handbackWanted = false;
   private consuming = false;
   private paused = false;
+  // dump data read on the main thread since the last sync began (dump thread start)
+  private dumpBytes = 0;
+  private dumpThreadFailed = false;
 
   private readonly dumps: [type: number, family: number][];
   private readonly groups: number;
@@ -544,7 +551,8 @@ export class Ifpx {
     this.sock = new NetlinkSocket({ groups: this.groups, rcvbuf: this.opts.rcvbuf ?? DEFAULT_RCVBUF, netns: this.netns });
     this.poll = koffi.node.poll(this.sock.fd, { readable: true }, this.pollCallback);
     this.paused = false;
-    if (this.opts.dumpThread !== false) this.startDumpThread();
+    this.dumpBytes = 0;
+    if (this.dumpThreadAfter() === 0) this.startDumpThread();
     return new Promise<void>((resolve, reject) => {
       this.listenWaiter = { resolve, reject };
       this.startSync("initial");
@@ -731,8 +739,11 @@ export class Ifpx {
         if (r.bytes === 0) break;
         this.counters.datagrams++;
         off += (r.bytes + 3) & ~3;
-        // the dump thread is up: parse what is here and hand it the rest
-        if (this.dumper?.ready) break;
+        if (!this.dumper) {
+          // a big dump: start the dump thread for the rest of it (and the next ones)
+          const after = this.dumpThreadAfter();
+          if (after >= 0 && (this.dumpBytes += r.bytes) >= after) this.startDumpThread();
+        } else if (this.dumper.ready) break; // up: parse what is here, hand it the rest
       }
       if (off === 0) break;
       this.processRange(0, off);
@@ -744,15 +755,25 @@ export class Ifpx {
 
   // ---- the dump thread (host/dump-thread.ts) ----------------------------------
 
+  /** bytes of one dump after which the dump thread starts; -1: never */
+  private dumpThreadAfter(): number {
+    const o = this.opts.dumpThread;
+    if (o === false) return -1;
+    if (typeof o === "number") return o >= 0 ? o : -1;
+    return DUMP_THREAD_AFTER;
+  }
+
   private startDumpThread(): void {
+    if (this.dumpThreadFailed) return;
     try {
       const d = DumpThread.start(this.core, this.sock!.fd);
-      if (!d) return;
+      if (!d) { this.dumpThreadFailed = true; return; }
       d.onExit = (err) => this.dumpThreadDied(d, err);
       this.dumper = d;
     } catch {
       // no worker threads here (or no koffi in them): dumps stay on the main thread
       this.dumper = undefined;
+      this.dumpThreadFailed = true;
     }
   }
 
@@ -841,6 +862,7 @@ export class Ifpx {
   private dumpThreadDied(d: DumpThread, err?: unknown): void {
     if (this.dumper !== d) return;
     this.dumper = undefined;
+    this.dumpThreadFailed = true; // not started again by this instance
     if (!this.dumperActive) return;
     // parse what it published, then read on the main thread; datagrams it
     // may have received but not published are lost: dump again
@@ -885,6 +907,7 @@ export class Ifpx {
 
   private startSync(reason: SyncState["reason"]): void {
     this.pendingResync = false;
+    this.dumpBytes = 0;
     if (reason === "resync") this.counters.resyncs++;
     this.sync = { reason, step: 0, seq: 0, restart: false };
     // Dumps on one socket, one at a time: a second dump while one is running

@@ -1,7 +1,7 @@
 // The dump thread (host/dump-thread.ts): dumps read by a worker while the main
-// thread parses. Here it reads a resync of a real table; close() in the middle
-// of a dump it is reading ends cleanly; and dumps fall back to the main thread
-// when it is turned off.
+// thread parses. Here it is started by a dump that passes its size and then
+// reads a resync of a real table; close() in the middle of a dump it is
+// reading ends cleanly; it is not started for a small dump or when turned off.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, execFileSync } from "node:child_process";
@@ -41,10 +41,11 @@ async function tableNs(ns: Netns): Promise<void> {
   await addRoutes(ns, ROUTES);
 }
 
-test("a resync read by the dump thread: no differences, RESYNC_DONE, mirror = kernel", () => withNetns(async (ns) => {
+test("a dump past the size starts the dump thread; a resync it reads: no differences, RESYNC_DONE, mirror = kernel", () => withNetns(async (ns) => {
   await tableNs(ns);
   const errors: unknown[] = [];
-  const ifpx = new Ifpx({ netns: ns.name, families: [4], onError: (e) => errors.push(e) });
+  // ~3 MB of dump: past 1 MiB the thread starts
+  const ifpx = new Ifpx({ netns: ns.name, families: [4], dumpThread: 1 << 20, onError: (e) => errors.push(e) });
   try {
     const p = ifpx.adoptProxy("prx0");
     ifpx.bind(3, p);
@@ -58,6 +59,7 @@ test("a resync read by the dump thread: no differences, RESYNC_DONE, mirror = ke
     await ifpx.listen();
     const kernel = kernelCount(ns);
     assert.is(ifpx.mirrorCount("route", p), kernel, "initial dump mirrored");
+    assert.is.not(ifpx.stats().dumpThread, "off", "started by the initial dump");
     await until("the dump thread", () => ifpx.stats().dumpThread === "ready");
     const before = ifpx.stats().dumpThreadDatagrams;
     routeEvents = 0;
@@ -83,7 +85,7 @@ test("a resync read by the dump thread: no differences, RESYNC_DONE, mirror = ke
 test("close() while the dump thread reads a dump: resolves, the worker stops", () => withNetns(async (ns) => {
   await tableNs(ns);
   const errors: unknown[] = [];
-  const ifpx = new Ifpx({ netns: ns.name, families: [4], onError: (e) => errors.push(e) });
+  const ifpx = new Ifpx({ netns: ns.name, families: [4], dumpThread: 0, onError: (e) => errors.push(e) });
   const p = ifpx.adoptProxy("prx0");
   ifpx.bind(0, p);
   await ifpx.listen();
@@ -102,8 +104,15 @@ test("close() while the dump thread reads a dump: resolves, the worker stops", (
   assert.throws(() => ifpx.resync(), (e: unknown) => e instanceof IfpxError && e.code === "ECLOSED");
 }));
 
-test("dumpThread: false keeps every dump on the main thread", () => withNetns(async (ns) => {
+test("a dump below the size (default 8 MiB) and dumpThread: false keep dumps on the main thread", () => withNetns(async (ns) => {
   await tableNs(ns);
+  const small = new Ifpx({ netns: ns.name, families: [4] });
+  try {
+    await small.listen();
+    assert.is(small.stats().dumpThread, "off", "a 60k-route dump does not start it");
+  } finally {
+    await small.dispose();
+  }
   const ifpx = new Ifpx({ netns: ns.name, families: [4], dumpThread: false });
   try {
     const p = ifpx.adoptProxy("prx0");
