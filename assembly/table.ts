@@ -160,17 +160,20 @@ export function grow_to(k: u32, ncap: u32): void {
   let maxd: u32 = 0;
   for (let i: u32 = 0; i < ocap; i++) {
     const e = ob + <usize>i * es;
-    if (!load<u8>(e)) continue;
     // homes are monotone in the hash: the new block fills front to back
-    const home = h_slot(e_hash(k, e), ncap);
-    let j = home;
-    while (load<u8>(nb + <usize>j * es)) { j++; if (j == ncap) j = 0; }
-    cpy8(nb + <usize>j * es, e, es);
-    const dist = cdist(home, j, ncap);
-    if (dist > maxd) maxd = dist;
+    if (load<u8>(e)) maxd = max(maxd, place(k, nb, ncap, es, e));
   }
   store<u32>(d + 20, t_mut(k) + 1);
   store<u32>(d + 24, maxd);
+}
+
+/** copy entry e into the block nb of ncap slots at its first free slot; returns its probe distance */
+@inline function place(k: u32, nb: usize, ncap: u32, es: usize, e: usize): u32 {
+  const home = h_slot(e_hash(k, e), ncap);
+  let j = home;
+  while (load<u8>(nb + <usize>j * es)) { j++; if (j == ncap) j = 0; }
+  cpy8(nb + <usize>j * es, e, es);
+  return cdist(home, j, ncap);
 }
 
 // Entries set aside during an in-place growth: a 64 KiB area made by
@@ -254,15 +257,7 @@ function grow_in_place(k: u32, ncap: u32): bool {
     if (dist > maxd) maxd = dist;
   }
   // 4. the set-aside entries, by plain probing (every slot is final now)
-  for (let t: usize = 0; t < nt; t++) {
-    const e = tmp + t * es;
-    const home = h_slot(e_hash(k, e), ncap);
-    let j = home;
-    while (load<u8>(nb + <usize>j * es)) { j++; if (j == ncap) j = 0; }
-    cpy8(nb + <usize>j * es, e, es);
-    const dist = cdist(home, j, ncap);
-    if (dist > maxd) maxd = dist;
-  }
+  for (let t: usize = 0; t < nt; t++) maxd = max(maxd, place(k, nb, ncap, es, tmp + t * es));
   store<u32>(d + 20, t_mut(k) + 1);
   store<u32>(d + 24, maxd);
   return true;
