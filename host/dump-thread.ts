@@ -110,9 +110,15 @@ export class DumpThread {
     Atomics.notify(i, c + LAYOUT.REQ_ID);
   }
 
-  /** errno of the last request the worker sent (0: sent), undefined while not yet sent */
-  requestErrno(): number | undefined {
-    return this.word(LAYOUT.SENT_ID) === this.word(LAYOUT.REQ_ID) ? this.word(LAYOUT.SEND_ERRNO) : undefined;
+  private failedReq = 0;
+
+  /** errno of the last request if the worker could not send it, once per request; 0 otherwise */
+  takeRequestError(): number {
+    const id = this.word(LAYOUT.REQ_ID);
+    if (this.word(LAYOUT.SENT_ID) !== id || id === this.failedReq) return 0;
+    const e = this.word(LAYOUT.SEND_ERRNO);
+    if (e) this.failedReq = id;
+    return e;
   }
 
   /** errno of the recv that stopped the worker (a slot with `failed`) */

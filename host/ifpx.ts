@@ -805,8 +805,8 @@ export class Ifpx {
           slot = d.peek();
         }
         if (!slot) {
-          const e = d.requestErrno();
-          if (e) throw new IfpxError("EIO", "netlink dump request failed", e);
+          const e = d.takeRequestError();
+          if (e) this.dumpRequestFailed(e);
           await new Promise<void>((r) => setImmediate(r));
           n = 0;
           continue;
@@ -870,8 +870,11 @@ export class Ifpx {
     this.dumperActive = false;
     this.handbackWanted = false;
     this.report(new IfpxError("EIO", `the dump thread stopped (${String((err as Error)?.message ?? "exit")}); dumps continue on the main thread`));
-    if (this.sync) this.sync.restart = true;
     if (this.sock && !this.paused) this.poll?.start({ readable: true }, this.pollCallback);
+    // Its request may never have been sent, so waiting for a DONE could wait
+    // forever: dump again at once. If a dump it started is still running, the
+    // kernel answers EBUSY and the request is retried after it ended.
+    if (this.sync && this.sock) this.restartSync(this.sync);
   }
 
   private processRange(start: number, len: number): void {
@@ -923,8 +926,20 @@ export class Ifpx {
     const sync = this.sync!;
     sync.seq = this.seq = (this.seq + 1) >>> 0 || 1;
     const [type, family] = this.dumps[sync.step];
-    if (this.dumperActive) this.dumper!.request(type, family, sync.seq);
-    else this.sock!.sendDump(type, sync.seq, family);
+    if (this.dumperActive) { this.dumper!.request(type, family, sync.seq); return; }
+    try {
+      this.sock!.sendDump(type, sync.seq, family);
+    } catch (e) {
+      this.dumpRequestFailed((e as IfpxError).errno ?? 0);
+    }
+  }
+
+  /** sendto() of a dump request failed (ENOBUFS under memory pressure): report it, ask again soon */
+  private dumpRequestFailed(errno: number): void {
+    const sync = this.sync;
+    this.report(new IfpxError("EIO", "netlink dump request failed; retrying in 100 ms", errno));
+    this.counters.dumpRetries++;
+    setTimeout(() => { if (sync && this.sync === sync && this.sock) this.sendDump(); }, 100);
   }
 
   private dumpFinished(flags: number, error: number): void {
@@ -946,15 +961,20 @@ export class Ifpx {
     }
     if (sync.restart) {
       // Interrupted (NLM_F_DUMP_INTR) or notifications lost meanwhile: begin again.
-      this.counters.dumpRetries++;
-      sync.restart = false;
-      sync.step = 0;
-      this.core.x.sync_begin(KIND_ALL, sync.reason === "initial" ? 1 : 8);
-      this.sendDump();
+      this.restartSync(sync);
       return;
     }
     if (++sync.step < this.dumps.length) { this.sendDump(); return; }
     this.finishSync();
+  }
+
+  /** Dump everything again from the first step (a new seq: a DONE of the old dump is ignored). */
+  private restartSync(sync: SyncState): void {
+    this.counters.dumpRetries++;
+    sync.restart = false;
+    sync.step = 0;
+    this.core.x.sync_begin(KIND_ALL, sync.reason === "initial" ? 1 : 8);
+    this.sendDump();
   }
 
   private finishSync(): void {

@@ -104,6 +104,34 @@ test("close() while the dump thread reads a dump: resolves, the worker stops", (
   assert.throws(() => ifpx.resync(), (e: unknown) => e instanceof IfpxError && e.code === "ECLOSED");
 }));
 
+test("the dump thread dies in the middle of a dump: the main thread takes over, the dump restarts, the mirror ends equal to the kernel", () => withNetns(async (ns) => {
+  await tableNs(ns);
+  const errors: unknown[] = [];
+  const ifpx = new Ifpx({ netns: ns.name, families: [4], dumpThread: 0, onError: (e) => errors.push(e) });
+  try {
+    const p = ifpx.adoptProxy("prx0");
+    await ifpx.listen();
+    await until("the dump thread", () => ifpx.stats().dumpThread === "ready");
+    let done = 0;
+    ifpx.registerCallbacks([{ type: EventType.RESYNC_DONE, callback: () => { done++; return true; } }]);
+    ifpx.resync();
+    assert.is(ifpx.stats().dumpThread, "active");
+    // kill the worker while it owns the socket (as a crash would)
+    await (ifpx as any).dumper.worker.terminate();
+    await until("RESYNC_DONE after the takeover", () => done === 1);
+    const st = ifpx.stats();
+    assert.is(st.dumpThread, "off", "not started again by this instance");
+    assert.ok(st.dumpRetries >= 1, "the interrupted dump was restarted");
+    assert.is(ifpx.mirrorCount("route", p), kernelCount(ns));
+    assert.ok(errors.some((e) => e instanceof IfpxError && e.code === "EIO"), "the failure was reported");
+    // live notifications are read by the main thread again
+    ns.ip("route", "add", "198.51.100.0/24", "dev", "prx0");
+    await until("the new route", () => ifpx.mirrorCount("route", p) === kernelCount(ns));
+  } finally {
+    await ifpx.dispose();
+  }
+}));
+
 test("a dump below the size (default 8 MiB) and dumpThread: false keep dumps on the main thread", () => withNetns(async (ns) => {
   await tableNs(ns);
   const small = new Ifpx({ netns: ns.name, families: [4] });
