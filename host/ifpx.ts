@@ -20,7 +20,7 @@ import * as libc from "./libc.js";
 import { decodeEvent, EventType, type IfpxEvent } from "./record.js";
 import { Queue, type QueueOptions } from "./queue.js";
 import { BatchReceiver } from "./recv-batch.js";
-import { DumpThread, type DumpSlot } from "./dump-thread.js";
+import { DumpReceiver, type DumpBatch } from "./dump-receiver.js";
 import type { ExternalQueue } from "./external-queue.js";
 
 export type Callback = (event: IfpxEvent) => boolean | void | undefined | number;
@@ -62,16 +62,12 @@ export interface IfpxOptions {
    */
   families?: (4 | 6)[];
   /**
-   * Receive big dumps (initial or resync) in a worker thread. The kernel
-   * builds a dump inside recvmsg(), so with the worker its work overlaps with
-   * parsing on the main thread instead of alternating with it. The worker is
-   * started when a dump passes a size (default `true`: 8 MiB of dump data,
-   * ~150k IPv4 routes; a number: that many bytes, 0 = with listen()); it
-   * takes over once booted (~50 ms) and stays for later dumps. Below that
-   * size the thread would cost more than it saves. `false`: never; dumps
-   * also stay on the main thread if the worker cannot start.
+   * Receive dumps (the initial one and every resync) on a thread of libuv's
+   * pool (default true): the kernel builds a dump inside recvmsg(), so its
+   * work then overlaps with parsing on the main thread instead of alternating
+   * with it. `false`: every dump is received on the main thread.
    */
-  dumpThread?: boolean | number;
+  dumpThread?: boolean;
 }
 
 export type MirrorKind = "addr" | "route" | "neigh";
@@ -99,14 +95,16 @@ export interface IfpxStats {
   overruns: number;
   resyncs: number;
   dumpRetries: number;
-  /** datagrams received by the dump thread (included in datagrams) */
+  /** syncs that saw no datagram for 2 s and were dumped again (a dropped reply) */
+  syncStalls: number;
+  /** datagrams of dumps received on the pool thread (included in datagrams) */
   dumpThreadDatagrams: number;
   delivered: number;
   callbackErrors: number;
   /** a dump (initial or resync) is in progress */
   syncing: boolean;
-  /** the dump thread: "off" (disabled, not started yet, not listening, or failed), "starting", "ready" (idle), "active" (reading a dump) */
-  dumpThread: "off" | "starting" | "ready" | "active";
+  /** dumps received off the main thread: "off" (option dumpThread false), "ready", "active" (receiving now) */
+  dumpThread: "off" | "ready" | "active";
   core: Record<string, number>;
 }
 
@@ -117,11 +115,10 @@ const AF_INET = 2, AF_INET6 = 10;
 const DEFAULT_RCVBUF = 64 << 20;
 // Keep this much room for one datagram: dump skbs are at most 32 KiB here.
 const RECV_SLACK = 64 << 10;
-// A dump this big starts the dump thread (option dumpThread: true).
-const DUMP_THREAD_AFTER = 8 << 20;
 // Datagram batches handled per wake-up before yielding to the event loop.
 const MAX_ROUNDS_PER_WAKEUP = 32;
 const EBUSY = 16;
+const SYNC_STALL_MS = 2000;
 
 /** A queue being refilled by replayInto(): records wait here, in order, until it has room. */
 interface Backlog {
@@ -163,16 +160,15 @@ export class Ifpx {
   private readonly afterSync: (() => void)[] = [];
   private listenWaiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private closed = false;
-  private readonly counters = { datagrams: 0, spoofed: 0, overruns: 0, resyncs: 0, dumpRetries: 0, dumpThreadDatagrams: 0, delivered: 0, callbackErrors: 0 };
-  // the dump thread: started by listen(); `dumperActive` while it owns the socket
-  private dumper: DumpThread | undefined;
-  private dumperActive = false;
-  private handbackWanted = false;
-  private consuming = false;
+  private readonly counters = { datagrams: 0, spoofed: 0, overruns: 0, resyncs: 0, dumpRetries: 0, syncStalls: 0, dumpThreadDatagrams: 0, delivered: 0, callbackErrors: 0 };
+  // dumps received on libuv's pool (host/dump-receiver.ts): `dumpRxActive` while
+  // its calls read the socket (the poll handle is stopped meanwhile)
+  private dumpRx: DumpReceiver | undefined;
+  private dumpRxActive = false;
+  // a dump request that waits for the pool's call in flight; one sent this round
+  private sendPending = false;
+  private justSent = false;
   private paused = false;
-  // dump data read on the main thread since the last sync began (dump thread start)
-  private dumpBytes = 0;
-  private dumpThreadFailed = false;
 
   private readonly dumps: [type: number, family: number][];
   private readonly groups: number;
@@ -551,8 +547,6 @@ export class Ifpx {
     this.sock = new NetlinkSocket({ groups: this.groups, rcvbuf: this.opts.rcvbuf ?? DEFAULT_RCVBUF, netns: this.netns });
     this.poll = koffi.node.poll(this.sock.fd, { readable: true }, this.pollCallback);
     this.paused = false;
-    this.dumpBytes = 0;
-    if (this.dumpThreadAfter() === 0) this.startDumpThread();
     return new Promise<void>((resolve, reject) => {
       this.listenWaiter = { resolve, reject };
       this.startSync("initial");
@@ -585,15 +579,14 @@ export class Ifpx {
     if (this.poll) { this.poll.stop(); this.poll.close(); this.poll = undefined; }
     const sock = this.sock;
     this.sock = undefined;
-    // the worker must be done with the fd before it is closed (and reused)
-    const dumper = this.dumper;
-    this.dumper = undefined;
-    this.dumperActive = false;
-    this.handbackWanted = false;
-    await dumper?.stop();
+    // a pool thread's call must be done with the fd before it is closed (and reused)
+    this.dumpRxActive = false;
+    this.sendPending = false;
+    await this.dumpRx?.idle();
     sock?.close();
     this.sync = undefined;
     this.afterSync.length = 0;
+    if (this.syncWatchdog) { clearInterval(this.syncWatchdog); this.syncWatchdog = undefined; }
   }
 
   /**
@@ -610,11 +603,10 @@ export class Ifpx {
     this.rearm();
   }
 
-  // read the socket again: the main thread's poll handle, or the dump thread's slots
+  // read the socket again (the poll handle); while a pool call is in flight its completion decides
   private rearm(): void {
-    if (this.paused || !this.sock) return;
-    if (this.dumperActive) void this.consumeDumpThread();
-    else this.poll?.start({ readable: true }, this.pollCallback);
+    if (this.paused || !this.sock || this.dumpRx?.inFlight) return;
+    this.poll?.start({ readable: true }, this.pollCallback);
   }
 
   /** rte_ifpx_events_available: bit (1 << type) for every type this platform reports. */
@@ -626,7 +618,7 @@ export class Ifpx {
    * Read the kernel's state again and deliver only the differences, then
    * RESYNC_DONE (as after an overrun). For an application that suspects it
    * missed something; EINVAL when not listening. Returns at once: the dump runs
-   * in the background (in the dump thread when it is ready).
+   * in the background (received on libuv's pool unless dumpThread is false).
    */
   resync(): void {
     this.assertOpen();
@@ -636,8 +628,7 @@ export class Ifpx {
 
   /** Counters of the listener and of the core. */
   stats(): IfpxStats {
-    const d = this.dumper;
-    const dumpThread = !d ? "off" : this.dumperActive ? "active" : d.ready ? "ready" : "starting";
+    const dumpThread = this.opts.dumpThread === false ? "off" : this.dumpRxActive ? "active" : "ready";
     return { ...this.counters, syncing: this.sync !== undefined || this.pendingResync, dumpThread, core: readCoreStats(this.core) };
   }
 
@@ -726,6 +717,8 @@ export class Ifpx {
         else if (!b.spoofed && !b.truncated) break;
         continue;
       }
+      // a dump: received on the pool while the main thread parses
+      if (this.startDumpReceive()) return;
       let off = 0;
       while (core.rxCap - off >= RECV_SLACK && this.sock) {
         const r = this.sock.recv(core.bytes, core.rxPtr + off, core.rxCap - off);
@@ -739,146 +732,74 @@ export class Ifpx {
         if (r.bytes === 0) break;
         this.counters.datagrams++;
         off += (r.bytes + 3) & ~3;
-        if (!this.dumper) {
-          // a big dump: start the dump thread for the rest of it (and the next ones)
-          const after = this.dumpThreadAfter();
-          if (after >= 0 && (this.dumpBytes += r.bytes) >= after) this.startDumpThread();
-        } else if (this.dumper.ready) break; // up: parse what is here, hand it the rest
       }
       if (off === 0) break;
       this.processRange(0, off);
-      // the dump thread became ready during this dump: it reads the rest
-      if (this.sync && this.dumper?.ready && !this.dumperActive) { this.handToDumpThread(); return; }
     }
     if (this.pendingResync && !this.sync && this.sock) this.startSync("resync");
   }
 
-  // ---- the dump thread (host/dump-thread.ts) ----------------------------------
+  // ---- dumps received on libuv's pool (host/dump-receiver.ts) ------------------
 
-  /** bytes of one dump after which the dump thread starts; -1: never */
-  private dumpThreadAfter(): number {
-    const o = this.opts.dumpThread;
-    if (o === false) return -1;
-    if (typeof o === "number") return o >= 0 ? o : -1;
-    return DUMP_THREAD_AFTER;
-  }
-
-  private startDumpThread(): void {
-    if (this.dumpThreadFailed) return;
-    try {
-      const d = DumpThread.start(this.core, this.sock!.fd);
-      if (!d) { this.dumpThreadFailed = true; return; }
-      d.onExit = (err) => this.dumpThreadDied(d, err);
-      this.dumper = d;
-    } catch {
-      // no worker threads here (or no koffi in them): dumps stay on the main thread
-      this.dumper = undefined;
-      this.dumpThreadFailed = true;
-    }
-  }
-
-  /** The main thread stops reading the socket; the worker reads and sends until handBack(). */
-  private handToDumpThread(): void {
+  /** Take over reading for a dump (the poll handle stops). False: stay on the main thread. */
+  private startDumpReceive(): boolean {
+    if (this.opts.dumpThread === false || !this.sock) return false;
+    if (this.dumpRx?.inFlight) return true; // its completion goes on
+    this.dumpRx ??= DumpReceiver.create(this.core);
+    if (!this.dumpRx) return false;
     this.poll?.stop();
-    this.dumperActive = true;
-    this.dumper!.activate();
-    void this.consumeDumpThread();
+    this.dumpRxActive = true;
+    this.dumpRx.receive(this.sock.fd, this.onDumpBatch);
+    return true;
   }
 
-  /** Parse the worker's slots in order while it owns the socket; yields to the event loop between slots. */
-  private async consumeDumpThread(): Promise<void> {
-    if (this.consuming) return;
-    this.consuming = true;
+  // One call's datagrams. The next call is issued before they are parsed, so
+  // the kernel builds the next datagrams while this thread parses these.
+  private readonly onDumpBatch = (batch: DumpBatch): void => {
+    const rx = this.dumpRx!;
+    if (!this.sock) return; // closed meanwhile
     try {
-      let n = 0;
-      while (this.dumperActive && this.dumper && this.sock && !this.paused) {
-        const d = this.dumper;
-        let slot = d.peek();
-        if (!slot) {
-          // The worker owns the socket only while a dump streams in: the next
-          // slot is normally about a millisecond away, and a futex wake-up is
-          // immediate. Block for it briefly; if none came (the kernel can spend
-          // ~50 ms inside one recvmsg walking a big table for the next table's
-          // routes), give the event loop a turn (timers such as an EBUSY retry
-          // run then) and wait again.
-          d.waitPublishedSync(2);
-          slot = d.peek();
-        }
-        if (!slot) {
-          const e = d.takeRequestError();
-          if (e) this.dumpRequestFailed(e);
-          await new Promise<void>((r) => setImmediate(r));
-          n = 0;
-          continue;
-        }
-        this.takeSlot(d, slot);
-        // handBack() may start the next sync at once (an overrun among the last
-        // slots): the loop then goes on with the re-activated thread
-        if (this.handbackWanted) { this.handBack(); continue; }
-        // parse up to ~4 MiB of dump between event-loop turns, as drain() does
-        if (++n % 16 === 0) await new Promise<void>((r) => setImmediate(r));
+      if (batch.errno === libc.ENOBUFS) this.overrun();
+      else if (batch.errno && batch.errno !== libc.EINTR) this.report(new IfpxError("EIO", "netlink receive failed", batch.errno));
+      if (this.sendPending) { this.sendPending = false; this.sendDumpNow(); }
+      if (this.sync && !this.paused && (batch.n > 0 || this.justSent)) { this.justSent = false; rx.receive(this.sock.fd, this.onDumpBatch); }
+      for (let i = 0; i < batch.n && this.sock; i++) {
+        const d = rx.datagram(batch.bank, i);
+        if (d.spoofed) { this.counters.spoofed++; continue; }
+        if (d.truncated) { this.overrun(); continue; }
+        this.counters.datagrams++;
+        this.counters.dumpThreadDatagrams++;
+        this.processRange(d.off, d.end);
       }
     } catch (e) {
-      this.report(e);
+      this.reportQuietly(e);
     } finally {
-      this.consuming = false;
+      // whatever happened above, someone must read the socket next
+      try { this.afterDumpBatch(); } catch (e) { this.reportQuietly(e); }
     }
+  };
+
+  private afterDumpBatch(): void {
+    const rx = this.dumpRx!;
+    if (rx.inFlight || !this.sock) return;
+    // Nothing in flight: go on if a request was just sent (its answer is
+    // already queued); otherwise (nothing to read, the sync over, or paused)
+    // the poll handle reads again, and brings us back here for the next dump.
+    if (this.sync && !this.paused && this.justSent) { this.justSent = false; rx.receive(this.sock.fd, this.onDumpBatch); return; }
+    this.justSent = false;
+    this.dumpRxActive = false;
+    this.rearm();
+    if (this.pendingResync && !this.sync) this.startSync("resync");
   }
 
-  private takeSlot(d: DumpThread, slot: DumpSlot): void {
-    const c = d.deltas();
-    this.counters.datagrams += c.datagrams;
-    this.counters.dumpThreadDatagrams += c.datagrams;
-    this.counters.spoofed += c.spoofed;
-    if (slot.overrun || slot.truncated) this.overrun();
-    try {
-      if (slot.end > slot.off) this.processRange(slot.off, slot.end);
-    } finally {
-      d.release();
-    }
-    if (slot.failed) {
-      // the worker stopped reading: the main thread takes over (the dump data
-      // still queued in the socket is read there)
-      this.report(new IfpxError("EIO", "netlink receive failed (dump thread)", d.errno()));
-      if (this.sync) this.sync.restart = true;
-      this.handbackWanted = true;
-    }
-  }
-
-  /** The sync is over: the main thread's poll handle reads the socket again. */
-  private handBack(): void {
-    this.handbackWanted = false;
-    const d = this.dumper;
-    if (!d || !this.dumperActive) return;
-    const ok = d.deactivate(() => { const s = d.peek(); if (s) this.takeSlot(d, s); });
-    this.dumperActive = false;
-    // what the worker received before it stopped: notifications after the last DONE
-    for (let s = d.peek(); s; s = d.peek()) this.takeSlot(d, s);
-    if (!ok && this.dumper === d) this.dumper = undefined;
-    if (this.sock && !this.paused) this.poll?.start({ readable: true }, this.pollCallback);
-    if (this.pendingResync && !this.sync && this.sock) this.startSync("resync");
-  }
-
-  private dumpThreadDied(d: DumpThread, err?: unknown): void {
-    if (this.dumper !== d) return;
-    this.dumper = undefined;
-    this.dumpThreadFailed = true; // not started again by this instance
-    if (!this.dumperActive) return;
-    // parse what it published, then read on the main thread; datagrams it
-    // may have received but not published are lost: dump again
-    for (let s = d.peek(); s; s = d.peek()) this.takeSlot(d, s);
-    this.dumperActive = false;
-    this.handbackWanted = false;
-    this.report(new IfpxError("EIO", `the dump thread stopped (${String((err as Error)?.message ?? "exit")}); dumps continue on the main thread`));
-    if (this.sock && !this.paused) this.poll?.start({ readable: true }, this.pollCallback);
-    // Its request may never have been sent, so waiting for a DONE could wait
-    // forever: dump again at once. If a dump it started is still running, the
-    // kernel answers EBUSY and the request is retried after it ended.
-    if (this.sync && this.sock) this.restartSync(this.sync);
+  // an error from a pool completion must not escape into koffi (nothing would catch it)
+  private reportQuietly(e: unknown): void {
+    try { this.report(e); } catch { /* onError threw */ }
   }
 
   private processRange(start: number, len: number): void {
     const x = this.core.x;
+    if (this.sync) this.syncProgressAt = Date.now();
     let p = start;
     let job = false;
     while ((p < len || job) && this.sock) {
@@ -908,9 +829,30 @@ export class Ifpx {
     else if (this.sock) this.whenIdle(() => { if (!this.sync && this.sock) this.startSync("resync"); });
   }
 
+  // A sync that sees no datagram for this long is stuck (a reply dropped by a
+  // full socket, or a pending dump nobody's recvmsg resumes): dump again. The
+  // longest silence inside a healthy dump measured here was ~60 ms (the
+  // kernel walking 1M routes for another table's entries in one recvmsg).
+  private syncProgressAt = 0;
+  private syncWatchdog: ReturnType<typeof setInterval> | undefined;
+
+  private watchSync(): void {
+    this.syncProgressAt = Date.now();
+    if (this.syncWatchdog) return;
+    this.syncWatchdog = setInterval(() => {
+      const sync = this.sync;
+      if (!sync || !this.sock) { clearInterval(this.syncWatchdog); this.syncWatchdog = undefined; return; }
+      if (Date.now() - this.syncProgressAt < SYNC_STALL_MS) return;
+      this.syncProgressAt = Date.now();
+      this.counters.syncStalls++;
+      this.restartSync(sync);
+    }, SYNC_STALL_MS / 4);
+    this.syncWatchdog.unref?.();
+  }
+
   private startSync(reason: SyncState["reason"]): void {
     this.pendingResync = false;
-    this.dumpBytes = 0;
+    this.watchSync();
     if (reason === "resync") this.counters.resyncs++;
     this.sync = { reason, step: 0, seq: 0, restart: false };
     // Dumps on one socket, one at a time: a second dump while one is running
@@ -918,17 +860,24 @@ export class Ifpx {
     // core marks everything it sees during the sync, so nothing a
     // notification added is swept at the end.
     this.core.x.sync_begin(KIND_ALL, reason === "initial" ? 1 : 8);
-    if (this.dumper?.ready && !this.dumperActive && this.sock) this.handToDumpThread();
     this.sendDump();
   }
 
   private sendDump(): void {
     const sync = this.sync!;
     sync.seq = this.seq = (this.seq + 1) >>> 0 || 1;
+    // never while a pool thread is inside recvmsg() on this socket (see dump-receiver.ts)
+    if (this.dumpRx?.inFlight) { this.sendPending = true; return; }
+    this.sendDumpNow();
+  }
+
+  private sendDumpNow(): void {
+    const sync = this.sync;
+    if (!sync || !this.sock) return;
     const [type, family] = this.dumps[sync.step];
-    if (this.dumperActive) { this.dumper!.request(type, family, sync.seq); return; }
     try {
-      this.sock!.sendDump(type, sync.seq, family);
+      this.sock.sendDump(type, sync.seq, family);
+      this.justSent = true;
     } catch (e) {
       this.dumpRequestFailed((e as IfpxError).errno ?? 0);
     }
@@ -951,10 +900,16 @@ export class Ifpx {
         return;
       }
       if (-error === libc.ENOBUFS) {
-        // the kernel ended the dump itself: the socket overran while it was
-        // being filled (seen with small receive buffers under a storm)
+        // The dump could not start: the socket was full when the request came.
+        // This is the request's ACK, not the end of the dump: the kernel keeps
+        // the dump pending (cb_running) and runs it on our next successful
+        // recvmsg, ending with a DONE of this same seq. Sending a new request
+        // now would meet EBUSY, and under a storm that ACK can be dropped too,
+        // leaving the sync waiting forever. Wait for the DONE, then dump again
+        // (notifications were lost meanwhile).
         this.counters.overruns++;
         sync.restart = true;
+        return;
       } else {
         this.report(new IfpxError("EIO", `netlink dump ${this.dumps[sync.step][0]} failed`, -error));
       }
@@ -992,7 +947,6 @@ export class Ifpx {
       this.stageAndDeliver(EventType.RESYNC_DONE, 0xffff, s.sync_added ?? 0, s.sync_removed ?? 0, s.sync_changed ?? 0, 1);
     }
     if (this.pendingResync) { this.startSync("resync"); return; }
-    if (this.dumperActive) this.handbackWanted = true;
     for (const fn of this.afterSync.splice(0)) fn();
   }
 

@@ -46,3 +46,4 @@ export const ENOBUFS = 105;
 export const EPERM = 1;
 export const ENOENT = 2;
 export const EACCES = 13;
+export const EIO = 5;

@@ -1,7 +1,7 @@
-// The dump thread (host/dump-thread.ts): dumps read by a worker while the main
-// thread parses. Here it is started by a dump that passes its size and then
-// reads a resync of a real table; close() in the middle of a dump it is
-// reading ends cleanly; it is not started for a small dump or when turned off.
+// Dumps received on libuv's pool (host/dump-receiver.ts) while the main thread
+// parses: the initial dump and a resync of a real table go that way and give
+// the kernel's table; close() while a call is in flight ends cleanly; with
+// dumpThread: false every dump stays on the main thread.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, execFileSync } from "node:child_process";
@@ -41,11 +41,10 @@ async function tableNs(ns: Netns): Promise<void> {
   await addRoutes(ns, ROUTES);
 }
 
-test("a dump past the size starts the dump thread; a resync it reads: no differences, RESYNC_DONE, mirror = kernel", () => withNetns(async (ns) => {
+test("initial dump and resync received on the pool: no differences, RESYNC_DONE, mirror = kernel, live events after", () => withNetns(async (ns) => {
   await tableNs(ns);
   const errors: unknown[] = [];
-  // ~3 MB of dump: past 1 MiB the thread starts
-  const ifpx = new Ifpx({ netns: ns.name, families: [4], dumpThread: 1 << 20, onError: (e) => errors.push(e) });
+  const ifpx = new Ifpx({ netns: ns.name, families: [4], onError: (e) => errors.push(e) });
   try {
     const p = ifpx.adoptProxy("prx0");
     ifpx.bind(3, p);
@@ -59,20 +58,19 @@ test("a dump past the size starts the dump thread; a resync it reads: no differe
     await ifpx.listen();
     const kernel = kernelCount(ns);
     assert.is(ifpx.mirrorCount("route", p), kernel, "initial dump mirrored");
-    assert.is.not(ifpx.stats().dumpThread, "off", "started by the initial dump");
-    await until("the dump thread", () => ifpx.stats().dumpThread === "ready");
-    const before = ifpx.stats().dumpThreadDatagrams;
+    assert.is(routeEvents, kernel, "one ROUTE_ADD per route");
+    const first = ifpx.stats().dumpThreadDatagrams;
+    assert.ok(first >= ROUTES / 1000, `the initial dump was received on the pool (${first} datagrams)`);
+    await until("the poll handle reading again", () => ifpx.stats().dumpThread === "ready");
     routeEvents = 0;
     ifpx.resync();
-    assert.is(ifpx.stats().dumpThread, "active", "the resync is handed to the dump thread at once");
     await until("RESYNC_DONE", () => resyncs.length > 0);
     const st = ifpx.stats();
-    assert.ok(st.dumpThreadDatagrams - before >= ROUTES / 1000, `the dump thread read the dump (${st.dumpThreadDatagrams - before} datagrams)`);
+    assert.ok(st.dumpThreadDatagrams - first >= ROUTES / 1000, `the resync was received on the pool (${st.dumpThreadDatagrams - first} datagrams)`);
     assert.equal(resyncs, [[0, 0, 0]], "nothing added, removed or changed");
     assert.is(routeEvents, 0, "no route events: the state did not change");
-    assert.is(st.dumpThread, "ready", "the socket is back with the main thread");
     assert.is(ifpx.mirrorCount("route", p), kernel);
-    // live notifications still arrive after the hand-back
+    // live notifications after the dump (main thread's poll handle)
     ns.ip("route", "add", "198.51.100.0/24", "dev", "prx0");
     await until("ROUTE_ADD", () => routeEvents === 1);
     assert.is(ifpx.mirrorCount("route", p), kernel + 1);
@@ -82,65 +80,28 @@ test("a dump past the size starts the dump thread; a resync it reads: no differe
   }
 }));
 
-test("close() while the dump thread reads a dump: resolves, the worker stops", () => withNetns(async (ns) => {
+test("close() while a pool call reads a dump: resolves, nothing reported, listening again works", () => withNetns(async (ns) => {
   await tableNs(ns);
   const errors: unknown[] = [];
-  const ifpx = new Ifpx({ netns: ns.name, families: [4], dumpThread: 0, onError: (e) => errors.push(e) });
+  const ifpx = new Ifpx({ netns: ns.name, families: [4], onError: (e) => errors.push(e) });
   const p = ifpx.adoptProxy("prx0");
   ifpx.bind(0, p);
   await ifpx.listen();
-  await until("the dump thread", () => ifpx.stats().dumpThread === "ready");
   ifpx.resync();
-  assert.is(ifpx.stats().dumpThread, "active");
+  await until("a dump on the pool", () => ifpx.stats().dumpThread === "active");
   const t0 = Date.now();
   await ifpx.close();
   assert.ok(Date.now() - t0 < 2000, `close() took ${Date.now() - t0} ms`);
-  assert.is(ifpx.stats().dumpThread, "off");
+  assert.is(ifpx.stats().syncing, false);
   assert.equal(errors, []);
-  // listening again works (a new socket, a new thread)
   await ifpx.listen();
   assert.is(ifpx.mirrorCount("route", p), kernelCount(ns));
   await ifpx.dispose();
   assert.throws(() => ifpx.resync(), (e: unknown) => e instanceof IfpxError && e.code === "ECLOSED");
 }));
 
-test("the dump thread dies in the middle of a dump: the main thread takes over, the dump restarts, the mirror ends equal to the kernel", () => withNetns(async (ns) => {
+test("dumpThread: false keeps every dump on the main thread", () => withNetns(async (ns) => {
   await tableNs(ns);
-  const errors: unknown[] = [];
-  const ifpx = new Ifpx({ netns: ns.name, families: [4], dumpThread: 0, onError: (e) => errors.push(e) });
-  try {
-    const p = ifpx.adoptProxy("prx0");
-    await ifpx.listen();
-    await until("the dump thread", () => ifpx.stats().dumpThread === "ready");
-    let done = 0;
-    ifpx.registerCallbacks([{ type: EventType.RESYNC_DONE, callback: () => { done++; return true; } }]);
-    ifpx.resync();
-    assert.is(ifpx.stats().dumpThread, "active");
-    // kill the worker while it owns the socket (as a crash would)
-    await (ifpx as any).dumper.worker.terminate();
-    await until("RESYNC_DONE after the takeover", () => done === 1);
-    const st = ifpx.stats();
-    assert.is(st.dumpThread, "off", "not started again by this instance");
-    assert.ok(st.dumpRetries >= 1, "the interrupted dump was restarted");
-    assert.is(ifpx.mirrorCount("route", p), kernelCount(ns));
-    assert.ok(errors.some((e) => e instanceof IfpxError && e.code === "EIO"), "the failure was reported");
-    // live notifications are read by the main thread again
-    ns.ip("route", "add", "198.51.100.0/24", "dev", "prx0");
-    await until("the new route", () => ifpx.mirrorCount("route", p) === kernelCount(ns));
-  } finally {
-    await ifpx.dispose();
-  }
-}));
-
-test("a dump below the size (default 8 MiB) and dumpThread: false keep dumps on the main thread", () => withNetns(async (ns) => {
-  await tableNs(ns);
-  const small = new Ifpx({ netns: ns.name, families: [4] });
-  try {
-    await small.listen();
-    assert.is(small.stats().dumpThread, "off", "a 60k-route dump does not start it");
-  } finally {
-    await small.dispose();
-  }
   const ifpx = new Ifpx({ netns: ns.name, families: [4], dumpThread: false });
   try {
     const p = ifpx.adoptProxy("prx0");
