@@ -13,14 +13,20 @@ export interface Netns {
   remove(): void;
 }
 
-// Namespaces still alive when the process exits (a crash, or uvu exiting
-// early) are removed here too: a finally block does not run then.
+// Namespaces still alive when the process exits (a crash, uvu exiting early,
+// or a runner's timeout killing it) are removed here too: a finally block
+// does not run then, and "exit" handlers do not run on a signal's default action.
 const alive = new Set<string>();
-process.on("exit", () => {
+function removeAlive(): void {
   for (const name of alive) {
     try { execFileSync("ip", ["netns", "del", name], { stdio: "ignore" }); } catch { /* gone */ }
   }
-});
+  alive.clear();
+}
+process.on("exit", removeAlive);
+for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+  process.once(sig, () => { removeAlive(); process.kill(process.pid, sig); });
+}
 
 export function createNetns(prefix = "ifpxt"): Netns {
   // IFPX_TEST_RUN (set by tests/run.sh) lets the runner find leaks of its own run only
