@@ -180,16 +180,15 @@ export function decodeEvent(v: DataView, off: number): IfpxEvent {
       break;
     case EventType.ADDR_ADD:
     case EventType.ADDR_DEL:
-      e.ipNum = v.getUint32(off + Off.ADDR_IP, true);
-      e.ip = ipv4ToString(e.ipNum);
-      e.prefixLen = v.getUint8(off + Off.ADDR_PREFIX);
-      e.scope = v.getUint8(off + Off.ADDR_SCOPE);
-      e.ifaFlags = v.getUint32(off + Off.ADDR_FLAGS, true);
-      break;
     case EventType.ADDR6_ADD:
     case EventType.ADDR6_DEL:
-      e.ipBytes = bytes16(v, off + Off.ADDR_IP);
-      e.ip = ipv6ToString(e.ipBytes);
+      if (typeId === EventType.ADDR_ADD || typeId === EventType.ADDR_DEL) {
+        e.ipNum = v.getUint32(off + Off.ADDR_IP, true);
+        e.ip = ipv4ToString(e.ipNum);
+      } else {
+        e.ipBytes = bytes16(v, off + Off.ADDR_IP);
+        e.ip = ipv6ToString(e.ipBytes);
+      }
       e.prefixLen = v.getUint8(off + Off.ADDR_PREFIX);
       e.scope = v.getUint8(off + Off.ADDR_SCOPE);
       e.ifaFlags = v.getUint32(off + Off.ADDR_FLAGS, true);
