@@ -25,7 +25,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { newNetns, delNetns, ipn } from "./lib.ts";
+import { newNetns, delNetns, ipn, type BurstRun } from "./lib.ts";
 import { insertRoutes } from "./tables.ts";
 import { preparePrimary, primaryBin, removePrefixFiles, ChildOutput } from "../examples/dpdk-primary/driver.ts";
 
@@ -43,27 +43,11 @@ export interface DpdkE2eOptions {
   log?: (...a: unknown[]) => void;
 }
 
-export interface DpdkE2eRun {
-  mode: "live" | "backlog";
-  routes: number;
-  /** burst ROUTE_ADD records the C primary dequeued for port 0 */
-  count: number;
-  ok: boolean;
-  /** live: first to N-th record at the consumer; backlog: resume() to the N-th record */
-  seconds: number;
-  eventsPerSec: number;
-  /** `ip -batch` wall time and rate */
-  ipSeconds: number;
-  ipPerSec: number;
-  /** N-th record at the consumer minus the moment Node saw ip exit (how far behind the
-   *  consumer was; negative when it had everything before the exit was reported) */
-  lagAfterIpMs: number;
+/** the consumer is the C primary (port 0's records) */
+export interface DpdkE2eRun extends BurstRun {
   /** OVERFLOW records' sum at the consumer, and RteRingQueue.lost in the producer */
   consumerLost: number;
   producerLost: number;
-  overruns: number;
-  resyncs: number;
-  datagrams: number;
   /** all records the primary dequeued (burst + IPv6 link-local routes etc.) */
   received: number;
 }

@@ -21,7 +21,7 @@
 import { Worker } from "node:worker_threads";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Ifpx } from "../host/index.ts";
-import { newNetns, delNetns, ipn, sleep } from "./lib.ts";
+import { newNetns, delNetns, ipn, sleep, type BurstRun } from "./lib.ts";
 import { insertRoutes } from "./tables.ts";
 
 const WORKER = fileURLToPath(new URL("./workers/e2e-consumer.mjs", import.meta.url));
@@ -46,30 +46,15 @@ export interface E2eOptions {
   log?: (...a: unknown[]) => void;
 }
 
-export interface E2eRun {
-  /** live: the worker reads while ip inserts; backlog: the listener was paused during the insertion */
-  mode: "live" | "backlog";
-  routes: number;
-  /** burst ROUTE_ADD records the worker read */
-  count: number;
-  ok: boolean;
-  /** worker: first to last burst record (backlog: resume() to the last record) */
-  seconds: number;
-  eventsPerSec: number;
-  /** `ip -batch` wall time (spawn to exit) and its insertion rate */
-  ipSeconds: number;
-  ipPerSec: number;
-  /** ip start -> last record in the worker; last record - ip exit (how far behind ifpx was) */
+/** the consumer is a worker thread reading a shared-memory ring */
+export interface E2eRun extends BurstRun {
+  /** ip start -> last record in the worker */
   totalSeconds: number;
-  lagAfterIpMs: number;
-  overruns: number;
-  resyncs: number;
   overflowRecords: number;
   overflowLost: number;
   ringTotalLost: number;
   workerWaits: number;
   workerDequeues: number;
-  datagrams: number;
 }
 
 export interface E2eResult {

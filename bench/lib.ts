@@ -143,3 +143,25 @@ export function renderTable(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => "| " + cells.map((c, i) => (c ?? "").padEnd(w[i])).join(" | ") + " |";
   return [line(header), "|" + w.map((x) => "-".repeat(x + 2)).join("|") + "|", ...rows.map(line)].join("\n");
 }
+
+/** One end-to-end run: a `ip -batch` route burst through netlink to a consumer (bench/e2e.ts, bench/dpdk-e2e.ts). */
+export interface BurstRun {
+  /** live: the consumer reads while ip inserts; backlog: the listener was paused during the insertion */
+  mode: "live" | "backlog";
+  routes: number;
+  /** burst ROUTE_ADD records the consumer got */
+  count: number;
+  ok: boolean;
+  /** live: first to last burst record at the consumer; backlog: resume() to the last record */
+  seconds: number;
+  eventsPerSec: number;
+  /** `ip -batch` wall time (spawn to exit) and its insertion rate */
+  ipSeconds: number;
+  ipPerSec: number;
+  /** last record at the consumer minus the moment Node saw ip exit (negative: it had
+   *  everything before the exit was reported) */
+  lagAfterIpMs: number;
+  overruns: number;
+  resyncs: number;
+  datagrams: number;
+}
