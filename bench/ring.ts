@@ -23,9 +23,9 @@ export interface RingCase {
   producers?: number;   // default 1
   consumers?: number;   // default 1
   slots?: number;       // default 1024
-  /** failed enqueue tries on a full ring before the producer sleeps ~20 us (default 4096) */
+  /** failed enqueue tries on a full ring before the producer sleeps ~20 us (default 2^20) */
   spinFull?: number;
-  /** empty dequeues before the consumer blocks in the ring's wait (default 4096) */
+  /** empty dequeues before the consumer blocks in the ring's wait (default 2^20) */
   spinEmpty?: number;
   workerUrl?: URL;
 }
@@ -34,6 +34,8 @@ export interface RingResult {
   records: number; seconds: number; mrps: number;
   /** producer sleeps on a full ring, consumer blocking waits on an empty one */
   fullSleeps: number; emptyWaits: number;
+  /** failed enqueue tries (full ring), empty dequeues, and dequeue calls that returned records */
+  fullTries: number; emptyTries: number; dequeueCalls: number;
   received: number; lost: number; dups: number; orderErrors: number; bad: number; ok: boolean;
 }
 export interface RingBenchRow {
@@ -43,6 +45,8 @@ export interface RingBenchRow {
   /** the same algorithm in C between two spinning pthreads (bench/c/ring.c): the hardware's figure */
   cMrps: number; asVsC: number;
   asRuns: number[]; jsRuns: number[]; cRuns: number[];
+  /** per run: producer sleeps + consumer blocking waits (0 = both threads spun throughout) */
+  asSleeps: number[]; jsSleeps: number[];
   ok: boolean;
 }
 
@@ -56,12 +60,16 @@ function cRing(mode: "spsc" | "mpmc", burst: number, total: number, slots: numbe
 }
 
 const DEFAULT_WORKER = new URL("./workers/ring-worker.mjs", import.meta.url);
-// Failed tries before a thread sleeps (~50-100 us of trying). With 64/128 both
-// implementations fell, in some runs, into a cycle where the producer sleeps on
-// a full 1024-slot ring while the consumer sleeps on an empty one (~9k sleeps
-// per 10M records, 8 M/s for AS and JS alike): the figure then measured futex
-// wake-up latency, not the rings.
-const SPINS = 4096;
+// Failed tries before a thread sleeps: 2^20 (tens of ms of trying), so that a
+// thread sleeps only when the other one is really off the CPU, as in the C
+// baseline (a pure spin). Measured on this VM with 10M records, burst 32,
+// 1024 slots, both rings alike: with 4096 tries the producer slept ~900 times
+// per run (the consumer stalls now and then for >100 us: a vCPU preempted)
+// and each sleep of ~60-80 us (the futex timeout plus timer slack) let the
+// other thread drain the ring and wait in turn: AS 46-54 M/s, JS 36-45; with
+// no sleep at all AS 98, JS 62 in the same phase of the machine. With 64/128
+// tries both fell into a full/empty sleep cycle at 8 M/s.
+const SPINS = 1 << 20;
 let core: ReturnType<typeof createCore> | undefined;
 function getCore() { return (core ??= createCore()); }
 
@@ -131,7 +139,9 @@ export async function runRingCase(c: RingCase): Promise<RingResult> {
   return {
     impl: c.impl, mode: c.mode, burst: c.burst, producers, consumers, slots,
     records, seconds, mrps: records / seconds / 1e6,
-    fullSleeps: prod.reduce((a, m) => a + m.sleeps, 0), emptyWaits: cons.reduce((a, m) => a + m.waits, 0), received, lost, dups, orderErrors, bad, ok,
+    fullSleeps: prod.reduce((a, m) => a + m.sleeps, 0), emptyWaits: cons.reduce((a, m) => a + m.waits, 0),
+    fullTries: prod.reduce((a, m) => a + m.fullTries, 0), emptyTries: cons.reduce((a, m) => a + m.emptyTries, 0),
+    dequeueCalls: cons.reduce((a, m) => a + m.calls, 0), received, lost, dups, orderErrors, bad, ok,
   };
 }
 
@@ -156,12 +166,13 @@ export async function runRingBench(opts: { total?: number; slots?: number; runs?
         mode, burst, records: total, asMrps: best(as), jsMrps: best(js), ratio: best(as) / best(js),
         cMrps: best(c), asVsC: best(as) / best(c), ok,
         asRuns: as.map((r) => r.mrps), jsRuns: js.map((r) => r.mrps), cRuns: c.map((r) => r.mrps),
+        asSleeps: as.map((r) => r.fullSleeps + r.emptyWaits), jsSleeps: js.map((r) => r.fullSleeps + r.emptyWaits),
       };
       if (opts.log) {
         const f = (v: number) => v.toFixed(1).padStart(6);
         console.log(`${mode.padEnd(5)} burst ${String(burst).padStart(2)}  AS ${f(row.asMrps)} M/s  JS ${f(row.jsMrps)} M/s  C ${f(row.cMrps)} M/s` +
           `  AS/JS x${row.ratio.toFixed(2)}  AS/C x${row.asVsC.toFixed(2)}  ${ok ? "ok: none lost or duplicated" : "FAILED"}` +
-          `   (runs AS ${row.asRuns.map((v) => v.toFixed(1)).join("/")}, JS ${row.jsRuns.map((v) => v.toFixed(1)).join("/")}, C ${row.cRuns.map((v) => v.toFixed(1)).join("/")})`);
+          `   (runs AS ${row.asRuns.map((v) => v.toFixed(1)).join("/")}, JS ${row.jsRuns.map((v) => v.toFixed(1)).join("/")}, C ${row.cRuns.map((v) => v.toFixed(1)).join("/")}; sleeps AS ${row.asSleeps.join("/")}, JS ${row.jsSleeps.join("/")})`);
         if (!ok) console.log(JSON.stringify([...as, ...js].filter((r) => !r.ok)));
       }
       rows.push(row);
