@@ -68,6 +68,34 @@ function remove_ident(k: u32, c: usize, h: u32, nnh: u32, keep: bool, flags: u8)
   }
 }
 
+/**
+ * IPv6 keeps each next hop of a multipath route as a sibling route and
+ * deletes them one at a time: RTM_DELROUTE carries only the deleted
+ * next hop(s), and the kernel sends nothing for the siblings that remain,
+ * which now have `gone` next hops fewer (a dump would show it). Update their
+ * nh_count and report each as changed (REPLACE), as a resync would. (IPv4
+ * deletes whole routes: no entry of the identity remains.) A count saturated
+ * at 255 is left alone: the true count is unknown.
+ */
+function siblings_lost(k: u32, c: usize, h: u32, gone: u32, flags: u8): void {
+  const nc = r_attr(k) + RA_NHCOUNT;
+  let i = t_slot(k, h);
+  for (;;) {
+    const e = t_at(k, i);
+    if (!load<u8>(e)) return;
+    if (e_same_ident(k, e, c)) {
+      const old = <u32>load<u8>(e + nc);
+      if (old < 255 && old > 1) {
+        const left: u32 = old > gone ? old - gone : 1;
+        store<u8>(e + nc, <u8>left);
+        note_changed(KB_ROUTE);
+        stage_entry(k, e, true, flags | F_REPLACE, -1);
+      }
+    }
+    i = t_next(k, i);
+  }
+}
+
 export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool {
   if (mlen < 28) return false; // nlmsghdr + rtmsg
   const family = load<u8>(m + 16);
@@ -176,6 +204,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
       const e = t_find_h(k, c, true, h);
       if (e) { stage_entry(k, e, false, flags, -1); m_delete(k, e); }
     }
+    siblings_lost(k, c, h, nh_count, flags);
     return true;
   }
   // NEWROUTE. Without NLM_F_REPLACE the entries are a union (IPv4 `append`

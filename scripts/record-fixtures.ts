@@ -149,6 +149,9 @@ step("x-multipath-foreign", [ip("route", "add", "10.11.0.0/16", "nexthop", "via"
   "nexthop", "via", "192.0.2.2", "dev", "t2")]);
 step("x-multipath6", [ip("-6", "route", "add", "2001:db8:10::/48", "nexthop", "via", "2001:db8::1", "dev", "t0",
   "nexthop", "via", "2001:db8:1::1", "dev", "t1")]);
+// IPv6 deletes one sibling of a multipath route alone; appending it back restores the route
+step("x-multipath6-del1", [ip("-6", "route", "del", "2001:db8:10::/48", "via", "2001:db8:1::1", "dev", "t1")]);
+step("x-multipath6-readd", [ip("-6", "route", "append", "2001:db8:10::/48", "via", "2001:db8:1::1", "dev", "t1")]);
 step("x-default", [ip("route", "add", "default", "via", "198.51.100.1", "dev", "t0")]);
 step("x-default6", [ip("-6", "route", "add", "default", "via", "2001:db8::1", "dev", "t0")]);
 step("x-foreign", [ip("route", "add", "10.30.0.0/16", "via", "192.0.2.2", "dev", "t2"),

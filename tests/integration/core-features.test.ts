@@ -135,6 +135,45 @@ test("multipath route over two proxies: one event per next hop, to each proxy's 
   assert.is(ifpx.mirrorCount("route", a) >= 0, true);
 }));
 
+test("IPv6 multipath: one next hop deleted alone, the other is reported with its new next-hop count; a resync then finds no difference", () => session(async (ns, ifpx, c) => {
+  const a = ifpx.createProxy({ name: "prxa" });
+  const b = ifpx.createProxy({ name: "prxb" });
+  ifpx.bind(1, a);
+  ifpx.bind(2, b);
+  ns.ip("link", "set", "prxa", "up");
+  ns.ip("link", "set", "prxb", "up");
+  ns.ip("-6", "addr", "add", "2001:db8:a::1/64", "dev", "prxa", "nodad");
+  ns.ip("-6", "addr", "add", "2001:db8:b::1/64", "dev", "prxb", "nodad");
+  c.attach(ifpx);
+  await ifpx.listen();
+  ns.ip("-6", "route", "add", "2001:db8:100::/48", "nexthop", "via", "2001:db8:a::2", "dev", "prxa",
+    "nexthop", "via", "2001:db8:b::2", "dev", "prxb");
+  await c.waitFor([
+    { type: "ROUTE6_ADD", portId: 1, ip: "2001:db8:100::", gateway: "2001:db8:a::2", nhCount: 2 },
+    { type: "ROUTE6_ADD", portId: 2, ip: "2001:db8:100::", gateway: "2001:db8:b::2", nhCount: 2 },
+  ]);
+  // the kernel announces only the deleted sibling (RTM_DELROUTE via prxa)
+  const from = c.events.length;
+  ns.ip("-6", "route", "del", "2001:db8:100::/48", "via", "2001:db8:a::2", "dev", "prxa");
+  const [, left] = await c.waitFor([
+    { type: "ROUTE6_DEL", portId: 1, ip: "2001:db8:100::", gateway: "2001:db8:a::2" },
+    { type: "ROUTE6_ADD", portId: 2, ip: "2001:db8:100::", gateway: "2001:db8:b::2", nhCount: 1 },
+  ], 2000, from);
+  assert.ok(left.flags & EventFlag.REPLACE, "reported as a change");
+  assert.not.ok(left.flags & EventFlag.MULTIPATH, "no longer multipath");
+  assert.match(ns.ip("-6", "route", "show", "2001:db8:100::/48"), /^2001:db8:100::\/48 via 2001:db8:b::2 dev prxb/);
+  const mirrored = ifpx.routes(b).filter((r: any) => r.ip === "2001:db8:100::");
+  assert.equal(mirrored.map((r: any) => [r.gateway, r.nhCount]), [["2001:db8:b::2", 1]]);
+  assert.is(ifpx.routes(a).filter((r: any) => r.ip === "2001:db8:100::").length, 0);
+  // a fresh dump agrees with the mirror: no route added, removed or changed
+  const at = c.events.length;
+  ifpx.resync();
+  const [done] = await c.waitFor([{ type: "RESYNC_DONE" }], 3000, at);
+  const routeDiffs = c.events.slice(at).filter((e) => e.type.startsWith("ROUTE"));
+  assert.equal(routeDiffs, [], "no route difference");
+  assert.is((done as any).changed, 0);
+}));
+
 test("ip link del of a proxy: DELs, then PROXY_GONE, and the binding is gone", () => session(async (ns, ifpx, c) => {
   ns.exec("ip", "tuntap", "add", "prxd", "mode", "tap");
   const p = ifpx.adoptProxy("prxd");
