@@ -19,6 +19,8 @@ export const RTM_NEWROUTE: u16 = 24;
 export const RTM_DELROUTE: u16 = 25;
 export const RTM_NEWNEIGH: u16 = 28;
 export const RTM_DELNEIGH: u16 = 29;
+export const RTM_NEWNEXTHOP: u16 = 104;
+export const RTM_DELNEXTHOP: u16 = 105;
 
 export const AF_UNSPEC: u8 = 0;
 export const AF_INET: u8 = 2;
@@ -43,6 +45,8 @@ export const RTA_PRIORITY: u16 = 6;
 export const RTA_MULTIPATH: u16 = 9;
 export const RTA_TABLE: u16 = 15;
 export const RTA_VIA: u16 = 18;
+export const RTA_NH_ID: u16 = 30;
+export const NHA_ID: u16 = 1;
 export const RTM_F_CLONED: u32 = 0x200;
 export const RT_TABLE_LOCAL: u32 = 255;
 export const RT_SCOPE_HOST: u8 = 254;

@@ -4,8 +4,9 @@
 // hops through other interfaces match no proxy and are not mirrored; nh_count
 // still counts every next hop of the route.
 import { attr_ok, attr_type, attr_next, align4, bswap32, AF_INET, AF_INET6, RTM_DELROUTE, NLM_F_REPLACE,
-  RTA_DST, RTA_OIF, cpy16, zero8, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE, RTA_VIA, RTM_F_CLONED } from "./nl";
-import { S, O_SCRATCH, stat_inc, SS_FILTERED, SS_OTHER, SS_VIA, SS_CLONED, SS_NH_OVER } from "./state";
+  RTA_DST, RTA_OIF, cpy16, zero8, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE, RTA_VIA, RTA_NH_ID, RTM_F_CLONED } from "./nl";
+import { nhset_add } from "./nexthops";
+import { S, O_SCRATCH, stat_inc, SS_FILTERED, SS_OTHER, SS_VIA, SS_CLONED, SS_NH_OVER, SS_NH_NOCOMPAT } from "./state";
 import { slot_of_ifindex } from "./proxies";
 import { K_R4, K_R6, t_find_h, t_slot, t_next, t_at, e_hash, e_same_ident } from "./table";
 import { RT_DSTLEN, RT_TOS, RT_TABLE, RT_PRIO, RT_DST, R4_GW, R6_GW, R4_SIZE, R6_SIZE, r_attr, gen_off,
@@ -112,7 +113,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
   const rtype = load<u8>(m + 23);
   const rflags = load<u32>(m + 24);
   const end = m + mlen;
-  let dst: usize = 0, oif: i32 = 0, has_oif = false, gw: usize = 0, prio: u32 = 0, mp: usize = 0, mplen: u32 = 0;
+  let dst: usize = 0, oif: i32 = 0, has_oif = false, gw: usize = 0, prio: u32 = 0, mp: usize = 0, mplen: u32 = 0, nhid: u32 = 0;
   let a = m + 28;
   while (a < end) {
     const l = attr_ok(a, end);
@@ -125,11 +126,14 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
     else if (ty == RTA_PRIORITY) { if (pl < 4) return false; prio = load<u32>(a + 4); }
     else if (ty == RTA_TABLE) { if (pl < 4) return false; table = load<u32>(a + 4); }
     else if (ty == RTA_MULTIPATH) { mp = a + 4; mplen = pl; }
+    else if (ty == RTA_NH_ID) { if (pl < 4) return false; nhid = load<u32>(a + 4); }
     else if (ty == RTA_VIA) stat_inc(SS_VIA);
     a = attr_next(a, l);
   }
   // RTM_F_CLONED: route cache / exceptions (PMTU, redirects), not the FIB
   if (rflags & RTM_F_CLONED) { stat_inc(SS_CLONED); return true; }
+  // a nexthop object without its next hops spelled out: nexthop_compat_mode=0 (nexthops.ts)
+  if (nhid && !has_oif && !mp && type != RTM_DELROUTE) stat_inc(SS_NH_NOCOMPAT);
 
   // next hops: validate and collect those through proxies
   let nh_count: u32 = 0, nnh: u32 = 0;
@@ -217,6 +221,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
   const go = gen_off(k);
   const gen = cur_gen();
   const addflags: u8 = flags | ((replace && known) ? F_REPLACE : 0);
+  if (nhid && nnh > 0) nhset_add(nhid);
   for (let j: u32 = 0; j < nnh; j++) {
     const x = nh_at(j);
     store<u8>(c + 3, load<u8>(x));

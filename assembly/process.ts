@@ -4,7 +4,8 @@ import { S, O_RX, O_RX_CAP, O_STATUS, ST_NEXT_OFF, ST_FLAGS, ST_ERROR, ST_SEQ, S
   STF_DONE, STF_ERROR, STF_DUMP_INTR, STF_ACK, STF_JOB, SS_MESSAGES, SS_MALFORMED, SS_LINK, SS_ADDR, SS_ROUTE,
   SS_NEIGH, SS_OTHER, SS_DONE, SS_ERRORS, SS_DUMP_INTR, SS_ACKS, O_SINK, O_SCRATCH, stat_inc, status_or } from "./state";
 import { NLMSG_HDRLEN, NLMSG_ERROR, NLMSG_DONE, NLM_F_DUMP_INTR, RTM_NEWLINK, RTM_DELLINK, RTM_NEWADDR,
-  RTM_DELADDR, RTM_NEWROUTE, RTM_DELROUTE, RTM_NEWNEIGH, RTM_DELNEIGH, align4 } from "./nl";
+  RTM_DELADDR, RTM_NEWROUTE, RTM_DELROUTE, RTM_NEWNEIGH, RTM_DELNEIGH, RTM_NEWNEXTHOP, RTM_DELNEXTHOP, align4 } from "./nl";
+import { handle_nexthop } from "./nexthops";
 import { nstaged, stage_free, stage_reset } from "./staging";
 import { max_ports } from "./proxies";
 import { job_active, job_run, job_skip_pending, job_set_skip } from "./jobs";
@@ -49,6 +50,8 @@ function handle(m: usize, mlen: u32): void {
     stat_inc(SS_ROUTE); ok = handle_route(m, mlen, type, flags);
   } else if (type == RTM_NEWNEIGH || type == RTM_DELNEIGH) {
     stat_inc(SS_NEIGH); ok = handle_neigh(m, mlen, type);
+  } else if (type == RTM_NEWNEXTHOP || type == RTM_DELNEXTHOP) {
+    ok = handle_nexthop(m, mlen, type, flags);
   } else {
     stat_inc(SS_OTHER); // NLMSG_NOOP, NLMSG_OVERRUN, anything else
   }

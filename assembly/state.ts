@@ -12,7 +12,8 @@ export function set_state(p: usize): void { S = p; }
 //  +4  u32 flags      bit0 NLMSG_DONE seen, bit1 NLMSG_ERROR with error != 0,
 //                     bit2 NLM_F_DUMP_INTR seen, bit3 ACK (NLMSG_ERROR, error 0),
 //                     bit4 an implied-deletion job is pending (call process again
-//                     from next_off; it finishes the job before parsing further)
+//                     from next_off; it finishes the job before parsing further),
+//                     bit5 a nexthop object used by a mirrored route changed: resync
 //  +8  i32 error      the (negative) errno of the last NLMSG_ERROR
 //  +12 u32 seq        nlmsg_seq of the last DONE/ERROR
 //  +16 u32 messages   messages consumed by this call
@@ -32,6 +33,7 @@ export const STF_ERROR: u32 = 2;
 export const STF_DUMP_INTR: u32 = 4;
 export const STF_ACK: u32 = 8;
 export const STF_JOB: u32 = 16;
+export const STF_NEXTHOP: u32 = 32; // a nexthop object some mirrored route uses changed (nexthops.ts)
 
 // ---- stats block (stats_ptr()), u32 counters, cumulative since core_init ----
 export const SS_MESSAGES: usize = 0;     // netlink messages seen (all types)
@@ -62,6 +64,9 @@ export const SS_GEN: usize = 96;         // current generation
 export const SS_STAGE_GROWS: usize = 100;// staging area doublings (one message needed more)
 export const SS_SEQ: usize = 104;        // last observation sequence number
 export const SS_ACKS: usize = 108;       // NLMSG_ERROR with error 0
+export const SS_NH_MSGS: usize = 112;    // RTM_NEWNEXTHOP/DELNEXTHOP messages
+export const SS_NH_USED: usize = 116;    //   of them about a nexthop a mirrored route uses (STF_NEXTHOP)
+export const SS_NH_NOCOMPAT: usize = 120;// routes with RTA_NH_ID and no next hop spelled out (nexthop_compat_mode=0): not mirrored
 export const STATS_SIZE: usize = 128;
 
 // ---- state block layout ----
@@ -89,7 +94,8 @@ export const O_QOUT: usize = 608;        // usize query output area (QUERY_CAP r
 export const O_SINK: usize = 616;        // u32 sink of process()'s look-ahead loads
 export const O_GROWTMP: usize = 624;     // usize 64 KiB area for in-place table growth (table.ts)
 export const O_WANTED: usize = 632;      // u32 bit per event type someone consumes (staging.ts); core_init: all
-export const STATE_SIZE: usize = 640;
+export const O_NHSET: usize = 640;       // nexthop ids used by mirrored routes, 16 B (nexthops.ts)
+export const STATE_SIZE: usize = 656;
 
 @inline export function stat_inc(off: usize): void { store<u32>(S + O_STATS + off, load<u32>(S + O_STATS + off) + 1); }
 @inline export function stat_add(off: usize, n: u32): void { store<u32>(S + O_STATS + off, load<u32>(S + O_STATS + off) + n); }

@@ -22,6 +22,7 @@ import { nstaged, stage_free } from "./staging";
 import { max_ports, pslot, PROXY_MAX, P_USED, P_GONE, P_KNOWN, P_LINKGEN } from "./proxies";
 import { job_active, job_run, job_start, JOB_PURGE } from "./jobs";
 import { F_RESYNC } from "./record";
+import { nhset_clear } from "./nexthops";
 
 export const KB_LINK: u32 = 1;
 export const KB_ADDR: u32 = 2;
@@ -55,6 +56,8 @@ export function sync_begin_impl(kinds: u32, flags: u32): void {
   let empty: u32 = 0;
   for (let k: u32 = 0; k < KINDS; k++) if (t_count(k) == 0) empty |= 1 << k;
   store<u32>(o + 24, empty);
+  // the route dump refills it with the ids routes use now
+  if (kinds & KB_ROUTE) nhset_clear();
   stat_set(SS_GEN, stat_get(SS_GEN) + 1);
   stat_set(SS_SYNC_ADDED, 0);
   stat_set(SS_SYNC_REMOVED, 0);

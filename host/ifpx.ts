@@ -8,10 +8,10 @@
 // otherwise every queue gets a copy. Types without a callback go to the
 // queues in bursts without ever becoming JS objects.
 import koffi from "koffi";
-import { Core, KIND_ALL, KIND_ADDR, KIND_ROUTE, KIND_NEIGH, ST_DONE, ST_ERROR, ST_DUMP_INTR, ST_JOB, RECORD_SIZE, readCoreStats } from "./core.js";
+import { Core, KIND_ALL, KIND_ADDR, KIND_ROUTE, KIND_NEIGH, ST_DONE, ST_ERROR, ST_DUMP_INTR, ST_JOB, ST_NEXTHOP, RECORD_SIZE, readCoreStats } from "./core.js";
 import {
   NetlinkSocket, RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH,
-  RTMGRP_LINK, RTMGRP_NEIGH, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_IFADDR, RTMGRP_IPV6_ROUTE,
+  RTMGRP_LINK, RTMGRP_NEIGH, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_IFADDR, RTMGRP_IPV6_ROUTE, RTMGRP_NEXTHOP,
 } from "./netlink-socket.js";
 import { createTap, resolveInterface, queryLink, type TapHandle } from "./tap.js";
 import { IfpxError } from "./errors.js";
@@ -94,6 +94,8 @@ export interface IfpxStats {
   spoofed: number;
   overruns: number;
   resyncs: number;
+  /** resyncs asked by a change of a nexthop object that mirrored routes use (the kernel does not announce the routes it changes) */
+  nexthopResyncs: number;
   dumpRetries: number;
   /** syncs that saw no datagram for 2 s and were dumped again (a dropped reply) */
   syncStalls: number;
@@ -160,7 +162,7 @@ export class Ifpx {
   private readonly afterSync: (() => void)[] = [];
   private listenWaiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private closed = false;
-  private readonly counters = { datagrams: 0, spoofed: 0, overruns: 0, resyncs: 0, dumpRetries: 0, syncStalls: 0, dumpThreadDatagrams: 0, delivered: 0, callbackErrors: 0 };
+  private readonly counters = { datagrams: 0, spoofed: 0, overruns: 0, resyncs: 0, nexthopResyncs: 0, dumpRetries: 0, syncStalls: 0, dumpThreadDatagrams: 0, delivered: 0, callbackErrors: 0 };
   // dumps received on libuv's pool (host/dump-receiver.ts): `dumpRxActive` while
   // its calls read the socket (the poll handle is stopped meanwhile)
   private dumpRx: DumpReceiver | undefined;
@@ -184,7 +186,7 @@ export class Ifpx {
     // both: one AF_UNSPEC dump per kind; one family: that family's dumps only
     const af = v4 && v6 ? 0 : v4 ? AF_INET : AF_INET6;
     this.dumps = [[RTM_GETLINK, 0], [RTM_GETADDR, af], [RTM_GETROUTE, af], [RTM_GETNEIGH, af]];
-    this.groups = RTMGRP_LINK | RTMGRP_NEIGH | (v4 ? RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE : 0) | (v6 ? RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_ROUTE : 0);
+    this.groups = RTMGRP_LINK | RTMGRP_NEIGH | (v4 ? RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE : 0) | (v6 ? RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_ROUTE : 0) | RTMGRP_NEXTHOP;
     const r = opts.reserve;
     if (r) {
       for (const [kind, n] of [[2, r.addresses], [4, r.routes4], [16, r.routes6], [8, r.neighbours]] as const) {
@@ -811,10 +813,22 @@ export class Ifpx {
       if (n) this.deliver(this.core.stagedPtr, n);
       const sync = this.sync;
       if (sync && (st.flags & ST_DUMP_INTR)) sync.restart = true;
+      if (st.flags & ST_NEXTHOP) this.nexthopChanged();
       if (sync && (st.flags & (ST_DONE | ST_ERROR)) && st.seq === sync.seq) this.dumpFinished(st.flags, st.error);
       if (st.nextOff <= p && !job) break; // the core could not advance: never spin
       p = st.nextOff;
     }
+  }
+
+  /**
+   * A nexthop object that mirrored routes use was deleted or changed: the
+   * kernel changed or deleted those routes without a route notification
+   * (assembly/nexthops.ts). Dump again, as after an overrun.
+   */
+  private nexthopChanged(): void {
+    this.counters.nexthopResyncs++;
+    if (this.sync) this.sync.restart = true;
+    else this.pendingResync = true;
   }
 
   /** ENOBUFS: the kernel dropped notifications; netlink(7) says resynchronise. */

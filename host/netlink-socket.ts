@@ -11,6 +11,8 @@ export const RTMGRP_IPV4_IFADDR = 0x10;
 export const RTMGRP_IPV4_ROUTE = 0x40;
 export const RTMGRP_IPV6_IFADDR = 0x100;
 export const RTMGRP_IPV6_ROUTE = 0x400;
+// RTNLGRP_NEXTHOP (32): bit 31 of the bind mask (kernels without it mask it off)
+export const RTMGRP_NEXTHOP = 0x80000000;
 export const ALL_GROUPS = RTMGRP_LINK | RTMGRP_NEIGH | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_ROUTE;
 
 export const RTM_GETLINK = 18;
