@@ -3,6 +3,10 @@
 // NDA_LLADDR, then RTM_DELNEIGH; the first is reported faithfully (NEIGH_ADD,
 // REPLACE, state FAILED, mac zero), as `ip neigh show` would show it.
 import { attr_ok, attr_type, attr_next, AF_INET, AF_INET6, RTM_DELNEIGH, NDA_DST, NDA_LLADDR, bswap32, cpy16, zero8 } from "./nl";
+
+const NUD_NOARP: u16 = 0x40;
+const RTN_BROADCAST: u8 = 3;
+const RTN_MULTICAST: u8 = 5;
 import { S, O_SCRATCH, stat_inc, SS_FILTERED, SS_OTHER } from "./state";
 import { slot_of_ifindex } from "./proxies";
 import { K_NEIGH, t_find } from "./table";
@@ -34,6 +38,12 @@ export function handle_neigh(m: usize, mlen: u32, type: u16): bool {
   if (!dst) return false;
   const s = slot_of_ifindex(ifindex);
   if (s < 0) { stat_inc(SS_FILTERED); return true; }
+  // The kernel makes NOARP entries for the multicast and broadcast addresses
+  // it sends to (33:33:.. / 01:00:5e:.. / ff:ff:..: derived, not configured)
+  // without announcing them: only dumps would show them, so they would come
+  // and go with resyncs. Not mirrored (verified on 6.18: ff02::16, ff02::2,
+  // ff02::1:ffXX:XXXX appear after link up with no RTM_NEWNEIGH).
+  if (state == NUD_NOARP && (ndtype == RTN_MULTICAST || ndtype == RTN_BROADCAST)) { stat_inc(SS_FILTERED); return true; }
 
   const c = load<usize>(S + O_SCRATCH);
   zero8(c, N_SIZE);
