@@ -56,18 +56,16 @@ test("random inserts/deletes: mirror equals the model, every DEL finds its entry
   assert.equal(listRoutes(c), []);
 });
 
-// table.ts's e_hash for an IPv4 route of route4(): kind 1, dst_len 24, tos 0,
-// table 254, priority 0 (murmur3-style mix and finaliser, u32 arithmetic)
+// table.ts's e_hash for an IPv4 route of route4(): dst_len 24, tos 0, table
+// 254, priority 0 (r_mix: u64 multiply-xorshift-multiply, top 32 bits)
 function hashR4(dst: number): number {
-  const mix = (h: number, v: number) => {
-    h = (h ^ Math.imul(v, 0xcc9e2d51)) >>> 0;
-    h = ((h << 13) | (h >>> 19)) >>> 0;
-    return (Math.imul(h, 5) + 0xe6546b64) >>> 0;
-  };
-  let h = mix(1, 24 << 8);
-  h = mix(h, 254); h = mix(h, 0); h = mix(h, dst >>> 0);
-  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b) >>> 0; h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35) >>> 0;
-  return (h ^ (h >>> 16)) >>> 0;
+  const M = (1n << 64n) - 1n;
+  const a = (BigInt(dst >>> 0) << 32n) | BigInt(24 << 8), b = 254n;
+  let x = (a ^ ((b * 0x9e3779b97f4a7c15n) & M));
+  x ^= x >> 29n;
+  x = (x * 0xbf58476d1ce4e5b9n) & M;
+  x ^= x >> 32n;
+  return Number(((x * 0x94d049bb133111ebn) & M) >> 32n);
 }
 const home = (dst: number, cap: number) => Number((BigInt(hashR4(dst)) * BigInt(cap)) >> 32n);
 
