@@ -10,8 +10,8 @@ import { SCRATCH_SIZE } from "./parse_route";
 import { QUERY_CAP } from "./query";
 import { NHSET_SLOTS } from "./nexthops";
 
-// 1 MiB: the dump thread (host/dump-thread.ts) fills it as four 256 KiB slots
-export const RX_CAP: u32 = 1024 * 1024;
+// 2 MiB: dumps received on the pool fill it as two banks of 16 x 64 KiB (host/dump-receiver.ts)
+export const RX_CAP: u32 = 2048 * 1024;
 
 export function core_init_impl(): void {
   if (S != 0) return; // once per main instance

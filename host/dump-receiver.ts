@@ -7,9 +7,11 @@
 // thread has to be started (a worker took ~50 ms to boot, longer than a
 // 100k-route dump).
 //
-// Each bank is 8 slots of 64 KiB (a dump datagram is at most 32 KiB); one
-// call takes up to 8 datagrams (~4k IPv4 routes, ~1 ms of kernel work), so the
-// round trip through the pool costs little. Only one call is ever in flight:
+// Each bank is 16 slots of 64 KiB (a dump datagram is at most 32 KiB; a
+// notification read meanwhile may be bigger); one call takes up to 16
+// datagrams (~10k IPv4 routes, ~2 ms of kernel work), so the round trip
+// through the pool costs little. (8 per call: 1M-route dump median 0.330 s
+// against 0.313 s with 16, 10 alternating runs; C reader 0.216 s.) Only one call is ever in flight:
 // datagrams stay in order, and the caller sends nothing on the socket while a
 // call runs (recvmsg() continues a dump without holding the dump mutex; a dump
 // started meanwhile from another thread can leave a spurious EINVAL in the
@@ -17,7 +19,7 @@
 import * as libc from "./libc.js";
 import type { Core } from "./core.js";
 
-const SLOTS = 8;
+const SLOTS = 16;
 const SLOT_SIZE = 64 << 10;
 const BANKS = 2;
 const MMSG = 64; // struct mmsghdr on x86_64/aarch64: msghdr (56) + msg_len (4) + pad
@@ -68,7 +70,7 @@ export class DumpReceiver {
   }
 
   /**
-   * Receive up to 8 datagrams (without blocking) on a pool thread into the next
+   * Receive up to 16 datagrams (without blocking) on a pool thread into the next
    * bank; `done` runs on the main thread. The bank must not be parsed any more:
    * banks alternate, so the previous batch stays intact until the call after.
    */
