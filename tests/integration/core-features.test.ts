@@ -7,6 +7,7 @@ import * as assert from "uvu/assert";
 import { Ifpx, IfpxError, EventType, EventFlag, type IfpxEvent } from "../../host/index.js";
 import { withNetns, type Netns } from "./helpers/netns.js";
 import { Collector, sleep } from "./helpers/collector.js";
+import { twoProxies } from "./helpers/proxies.js";
 
 async function session(fn: (ns: Netns, ifpx: Ifpx, c: Collector) => Promise<void>) {
   await withNetns(async (ns) => {
@@ -106,14 +107,7 @@ test("default routes (IPv4 and IPv6) and address prefix lengths", () => session(
 }));
 
 test("multipath route over two proxies: one event per next hop, to each proxy's port", () => session(async (ns, ifpx, c) => {
-  const a = ifpx.createProxy({ name: "prxa" });
-  const b = ifpx.createProxy({ name: "prxb" });
-  ifpx.bind(1, a);
-  ifpx.bind(2, b);
-  ns.ip("link", "set", "prxa", "up");
-  ns.ip("link", "set", "prxb", "up");
-  ns.ip("addr", "add", "198.51.100.2/24", "dev", "prxa");
-  ns.ip("addr", "add", "198.51.101.2/24", "dev", "prxb");
+  const { a } = twoProxies(ns, ifpx, { a: ["198.51.100.2/24"], b: ["198.51.101.2/24"] });
   c.attach(ifpx);
   await ifpx.listen();
   ns.ip("route", "add", "203.0.113.0/24", "nexthop", "via", "198.51.100.1", "dev", "prxa", "weight", "1",
@@ -136,14 +130,7 @@ test("multipath route over two proxies: one event per next hop, to each proxy's 
 }));
 
 test("IPv6 multipath: one next hop deleted alone, the other is reported with its new next-hop count; a resync then finds no difference", () => session(async (ns, ifpx, c) => {
-  const a = ifpx.createProxy({ name: "prxa" });
-  const b = ifpx.createProxy({ name: "prxb" });
-  ifpx.bind(1, a);
-  ifpx.bind(2, b);
-  ns.ip("link", "set", "prxa", "up");
-  ns.ip("link", "set", "prxb", "up");
-  ns.ip("-6", "addr", "add", "2001:db8:a::1/64", "dev", "prxa", "nodad");
-  ns.ip("-6", "addr", "add", "2001:db8:b::1/64", "dev", "prxb", "nodad");
+  const { a, b } = twoProxies(ns, ifpx, { a: ["2001:db8:a::1/64"], b: ["2001:db8:b::1/64"] });
   c.attach(ifpx);
   await ifpx.listen();
   ns.ip("-6", "route", "add", "2001:db8:100::/48", "nexthop", "via", "2001:db8:a::2", "dev", "prxa",

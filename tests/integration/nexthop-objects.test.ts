@@ -10,6 +10,7 @@ import * as assert from "uvu/assert";
 import { Ifpx, EventFlag, type IfpxEvent } from "../../host/index.js";
 import { withNetns, type Netns } from "./helpers/netns.js";
 import { Collector, sleep } from "./helpers/collector.js";
+import { twoProxies } from "./helpers/proxies.js";
 
 /** "prefix gateway" of each next hop the kernel has for 203.0.11x.0/24 routes via prxa/prxb */
 function kernelView(ns: Netns): string[] {
@@ -44,14 +45,7 @@ test("nexthop objects: silent route changes after nexthop deletions are resynchr
   const ifpx = new Ifpx({ netns: ns.name, onError: (e) => { throw e; } });
   const c = new Collector();
   try {
-    const a = ifpx.createProxy({ name: "prxa" });
-    const b = ifpx.createProxy({ name: "prxb" });
-    ifpx.bind(1, a);
-    ifpx.bind(2, b);
-    ns.ip("link", "set", "prxa", "up");
-    ns.ip("link", "set", "prxb", "up");
-    ns.ip("addr", "add", "198.51.100.2/24", "dev", "prxa");
-    ns.ip("addr", "add", "198.51.101.2/24", "dev", "prxb");
+    twoProxies(ns, ifpx, { a: ["198.51.100.2/24"], b: ["198.51.101.2/24"] });
     c.attach(ifpx);
     await ifpx.listen();
     const settle = async (want: string[]) => {

@@ -15,6 +15,7 @@ import * as assert from "uvu/assert";
 import { Ifpx, type IfpxEvent } from "../../host/index.js";
 import { withNetns, type Netns } from "./helpers/netns.js";
 import { Collector, sleep } from "./helpers/collector.js";
+import { twoProxies } from "./helpers/proxies.js";
 
 const groups: [string, string[][], number?][] = [
   ["IPv4 and IPv6 addresses", [["addr", "add", "198.51.100.2/24", "dev", "prxa"], ["addr", "add", "198.51.101.2/24", "dev", "prxb"],
@@ -55,11 +56,7 @@ test("after each group of changes a resync finds the mirror equal to the kernel"
   const ifpx = new Ifpx({ netns: ns.name, onError: (e) => { throw e; } });
   const c = new Collector();
   try {
-    const a = ifpx.createProxy({ name: "prxa" }), b = ifpx.createProxy({ name: "prxb" });
-    ifpx.bind(1, a);
-    ifpx.bind(2, b);
-    ns.ip("link", "set", "prxa", "up");
-    ns.ip("link", "set", "prxb", "up");
+    twoProxies(ns, ifpx);
     c.attach(ifpx);
     await ifpx.listen();
     let ran = 0;
