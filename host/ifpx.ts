@@ -8,7 +8,7 @@
 // otherwise every queue gets a copy. Types without a callback go to the
 // queues in bursts without ever becoming JS objects.
 import koffi from "koffi";
-import { Core, KIND_ALL, KIND_ADDR, KIND_ROUTE, KIND_NEIGH, ST_DONE, ST_ERROR, ST_DUMP_INTR, ST_JOB, ST_NEXTHOP, RECORD_SIZE, readCoreStats } from "./core.js";
+import { Core, KIND_ALL, KIND_LINK, KIND_ADDR, KIND_ROUTE, KIND_NEIGH, ST_DONE, ST_ERROR, ST_DUMP_INTR, ST_JOB, ST_NEXTHOP, RECORD_SIZE, readCoreStats } from "./core.js";
 import {
   NetlinkSocket, RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH,
   RTMGRP_LINK, RTMGRP_NEIGH, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_IFADDR, RTMGRP_IPV6_ROUTE, RTMGRP_NEXTHOP,
@@ -121,6 +121,8 @@ const RECV_SLACK = 64 << 10;
 const MAX_ROUNDS_PER_WAKEUP = 32;
 const EBUSY = 16;
 const SYNC_STALL_MS = 2000;
+// the kind of each entry of `dumps` (link, address, route, neighbour dump)
+const DUMP_KINDS = [KIND_LINK, KIND_ADDR, KIND_ROUTE, KIND_NEIGH];
 
 /** A queue being refilled by replayInto(): records wait here, in order, until it has room. */
 interface Backlog {
@@ -134,6 +136,10 @@ interface Backlog {
 
 interface SyncState {
   reason: "initial" | "resync";
+  /** KIND_* bits dumped and swept (all but after a nexthop change: routes) */
+  kinds: number;
+  /** the dump requests of those kinds, in order */
+  dumps: [number, number][];
   step: number;
   seq: number;
   restart: boolean;
@@ -155,7 +161,8 @@ export class Ifpx {
   private poll: ReturnType<typeof koffi.node.poll> | undefined;
   private batch: BatchReceiver | undefined;
   private sync: SyncState | undefined;
-  private pendingResync = false;
+  /** KIND_* bits of a resync to start when the current one (or the pool call) is over; 0: none */
+  private pendingKinds = 0;
   private seq = 0;
   private dispatching = 0;
   private readonly deferred: (() => void)[] = [];
@@ -631,7 +638,7 @@ export class Ifpx {
   /** Counters of the listener and of the core. */
   stats(): IfpxStats {
     const dumpThread = this.opts.dumpThread === false ? "off" : this.dumpRxActive ? "active" : "ready";
-    return { ...this.counters, syncing: this.sync !== undefined || this.pendingResync, dumpThread, core: readCoreStats(this.core) };
+    return { ...this.counters, syncing: this.sync !== undefined || this.pendingKinds !== 0, dumpThread, core: readCoreStats(this.core) };
   }
 
   /** The netlink port id of the listening socket (0 when not listening). */
@@ -738,7 +745,7 @@ export class Ifpx {
       if (off === 0) break;
       this.processRange(0, off);
     }
-    if (this.pendingResync && !this.sync && this.sock) this.startSync("resync");
+    if (this.pendingKinds && !this.sync && this.sock) this.startSync("resync", this.pendingKinds);
   }
 
   // ---- dumps received on libuv's pool (host/dump-receiver.ts) ------------------
@@ -791,7 +798,7 @@ export class Ifpx {
     this.justSent = false;
     this.dumpRxActive = false;
     this.rearm();
-    if (this.pendingResync && !this.sync) this.startSync("resync");
+    if (this.pendingKinds && !this.sync) this.startSync("resync", this.pendingKinds);
   }
 
   // an error from a pool completion must not escape into koffi (nothing would catch it)
@@ -823,24 +830,29 @@ export class Ifpx {
   /**
    * A nexthop object that mirrored routes use was deleted or changed: the
    * kernel changed or deleted those routes without a route notification
-   * (assembly/nexthops.ts). Dump again, as after an overrun.
+   * (assembly/nexthops.ts). Dump the routes again (nothing else changed).
    */
   private nexthopChanged(): void {
     this.counters.nexthopResyncs++;
-    if (this.sync) this.sync.restart = true;
-    else this.pendingResync = true;
+    this.resyncKinds(KIND_ROUTE);
   }
 
   /** ENOBUFS: the kernel dropped notifications; netlink(7) says resynchronise. */
   private overrun(): void {
     this.counters.overruns++;
-    if (this.sync) this.sync.restart = true;
-    else this.pendingResync = true;
+    this.resyncKinds(KIND_ALL);
+  }
+
+  /** Dump `kinds` again: restart the sync in progress (widened to them), or start one when idle. */
+  private resyncKinds(kinds: number): void {
+    const sync = this.sync;
+    if (sync) { sync.restart = true; sync.kinds |= kinds; }
+    else this.pendingKinds |= kinds;
   }
 
   private requestResync(): void {
-    if (this.sync) this.sync.restart = true;
-    else if (this.sock) this.whenIdle(() => { if (!this.sync && this.sock) this.startSync("resync"); });
+    if (this.sync) { this.sync.restart = true; this.sync.kinds = KIND_ALL; }
+    else if (this.sock) this.whenIdle(() => { if (!this.sync && this.sock) this.startSync("resync", KIND_ALL); });
   }
 
   // A sync that sees no datagram for this long is stuck (a reply dropped by a
@@ -864,17 +876,21 @@ export class Ifpx {
     this.syncWatchdog.unref?.();
   }
 
-  private startSync(reason: SyncState["reason"]): void {
-    this.pendingResync = false;
+  private startSync(reason: SyncState["reason"], kinds = KIND_ALL): void {
+    this.pendingKinds = 0;
     this.watchSync();
     if (reason === "resync") this.counters.resyncs++;
-    this.sync = { reason, step: 0, seq: 0, restart: false };
+    this.sync = { reason, kinds, dumps: this.dumpsOf(kinds), step: 0, seq: 0, restart: false };
     // Dumps on one socket, one at a time: a second dump while one is running
     // fails with EBUSY. Notifications keep arriving between dump chunks; the
     // core marks everything it sees during the sync, so nothing a
-    // notification added is swept at the end.
-    this.core.x.sync_begin(KIND_ALL, reason === "initial" ? 1 : 8);
+    // notification added is swept at the end. Only the kinds dumped are swept.
+    this.core.x.sync_begin(kinds, reason === "initial" ? 1 : 8);
     this.sendDump();
+  }
+
+  private dumpsOf(kinds: number): [number, number][] {
+    return this.dumps.filter((_, i) => (kinds & DUMP_KINDS[i]) !== 0);
   }
 
   private sendDump(): void {
@@ -888,7 +904,7 @@ export class Ifpx {
   private sendDumpNow(): void {
     const sync = this.sync;
     if (!sync || !this.sock) return;
-    const [type, family] = this.dumps[sync.step];
+    const [type, family] = sync.dumps[sync.step];
     try {
       this.sock.sendDump(type, sync.seq, family);
       this.justSent = true;
@@ -923,9 +939,10 @@ export class Ifpx {
         // (notifications were lost meanwhile).
         this.counters.overruns++;
         sync.restart = true;
+        sync.kinds = KIND_ALL;
         return;
       } else {
-        this.report(new IfpxError("EIO", `netlink dump ${this.dumps[sync.step][0]} failed`, -error));
+        this.report(new IfpxError("EIO", `netlink dump ${sync.dumps[sync.step][0]} failed`, -error));
       }
     }
     if (sync.restart) {
@@ -933,7 +950,7 @@ export class Ifpx {
       this.restartSync(sync);
       return;
     }
-    if (++sync.step < this.dumps.length) { this.sendDump(); return; }
+    if (++sync.step < sync.dumps.length) { this.sendDump(); return; }
     this.finishSync();
   }
 
@@ -942,7 +959,8 @@ export class Ifpx {
     this.counters.dumpRetries++;
     sync.restart = false;
     sync.step = 0;
-    this.core.x.sync_begin(KIND_ALL, sync.reason === "initial" ? 1 : 8);
+    sync.dumps = this.dumpsOf(sync.kinds);
+    this.core.x.sync_begin(sync.kinds, sync.reason === "initial" ? 1 : 8);
     this.sendDump();
   }
 
@@ -960,7 +978,7 @@ export class Ifpx {
       const s = readCoreStats(this.core);
       this.stageAndDeliver(EventType.RESYNC_DONE, 0xffff, s.sync_added ?? 0, s.sync_removed ?? 0, s.sync_changed ?? 0, 1);
     }
-    if (this.pendingResync) { this.startSync("resync"); return; }
+    if (this.pendingKinds) { this.startSync("resync", this.pendingKinds); return; }
     for (const fn of this.afterSync.splice(0)) fn();
   }
 
@@ -976,7 +994,7 @@ export class Ifpx {
    * upserts, and PORT_DONE still means "all state delivered".
    */
   private lateBind(proxy: number, port: number): void {
-    if (this.sync || this.pendingResync) this.afterSync.push(() => this.replay(proxy, port));
+    if (this.sync || this.pendingKinds) this.afterSync.push(() => this.replay(proxy, port));
     else this.replay(proxy, port);
   }
 

@@ -73,9 +73,15 @@ test("nexthop objects: silent route changes after nexthop deletions are resynchr
 
     // deleting nexthop 2: 203.0.114.0/24 (uses it) is deleted and group 10 shrinks, silently
     const from = c.events.length;
+    const before = ifpx.stats().core;
     ns.ip("nexthop", "del", "id", "2");
     await settle(["203.0.113.0/24 198.51.100.7"]);
     assert.ok(ifpx.stats().nexthopResyncs > r0, "resynchronised");
+    // only the routes were dumped again: no link or address message since
+    const after = ifpx.stats().core;
+    assert.is(after.link, before.link, "no link dump");
+    assert.is(after.addr, before.addr, "no address dump");
+    assert.ok(after.route > before.route, "a route dump");
     const left = c.find({ type: "ROUTE_ADD", ip: "203.0.113.0", portId: 1, gateway: "198.51.100.7" }, from) as any;
     assert.is(left.nhCount, 1);
     assert.ok(left.flags & EventFlag.RESYNC);
