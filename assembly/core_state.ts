@@ -1,5 +1,5 @@
 // core_init(): allocation of everything, and the mirror counters in stats.
-import { S, set_state, zalloc, STATE_SIZE, O_RX, O_RX_CAP, O_STAGE, O_STAGE_CAP, O_PROXIES, O_ID2SLOT, O_GROWTMP, O_WANTED, O_NHSET,
+import { S, set_state, zalloc, STATE_SIZE, O_RX, O_RX_CAP, O_STAGE, O_STAGE_CAP, O_PROXIES, O_ID2SLOT, O_GROWTMP, O_WANTED, O_NHSET, O_GW6,
   O_PORT2SLOT, O_PORTNEXT, O_IFHASH, O_SCRATCH, O_QOUT, SS_N_ADDR, SS_N_ROUTE4, SS_N_ROUTE6, SS_N_NEIGH, SS_GEN, stat_set } from "./state";
 import { PROXY_MAX, PROXY_SIZE, IFH_SLOTS, proxies_init } from "./proxies";
 import { STAGE_CAP } from "./staging";
@@ -9,6 +9,7 @@ import { A_SIZE, R4_SIZE, R6_SIZE, N_SIZE } from "./mirror";
 import { SCRATCH_SIZE } from "./parse_route";
 import { QUERY_CAP } from "./query";
 import { NHSET_SLOTS } from "./nexthops";
+import { GW6_SLOTS } from "./gw6";
 
 // 2 MiB: dumps received on the pool fill it as two banks of 16 x 64 KiB (host/dump-receiver.ts)
 export const RX_CAP: u32 = 2048 * 1024;
@@ -30,6 +31,7 @@ export function core_init_impl(): void {
   store<usize>(S + O_GROWTMP, zalloc(64 * 1024)); // before the tables: see grow_in_place
   store<u32>(S + O_WANTED, 0xffffffff);
   store<usize>(S + O_NHSET, zalloc(<usize>NHSET_SLOTS << 2));
+  store<usize>(S + O_GW6, zalloc(<usize>GW6_SLOTS << 4));
   proxies_init();
   t_init(K_ADDR, 1024, A_SIZE);
   t_init(K_R4, 1 << 16, R4_SIZE);

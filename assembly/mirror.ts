@@ -6,12 +6,13 @@
 //               +20 u32 gen +24 u32 ifa_flags +28 u8 scope
 // route4 (32 B): +1 dst_len +2 tos +3 slot +4 u32 table +8 u32 priority +12 u32 dst
 //               (host order) +16 u32 gw (host order) +20 u32 gen +24 type +25 protocol
-//               +26 scope +27 nh_weight +28 nh_count +29 eflags
+//               +26 scope +27 nh_weight +28 nh_count +29 eflags (EF_DEAD, EF_GW6: gw is a gw6.ts id)
 // route6 (64 B): +1 dst_len +2 tos +3 slot +4 table +8 priority +12 dst[16] +28 gw[16]
 //               +44 u32 gen +48 type +49 protocol +50 scope +51 nh_weight +52 nh_count +53 eflags
 // neigh (40 B): +1 family +2 ndm_type +3 slot +4 dst[16] +20 u32 gen +24 mac[6]
 //               +30 u16 state +32 u8 ntf_flags
-import { K_ADDR, K_R4, K_R6, K_NEIGH, E_SLOT } from "./table";
+import { K_ADDR, K_R4, K_R6, K_NEIGH, E_SLOT, EF_GW6 } from "./table";
+import { gw6_addr } from "./gw6";
 import { tmpl_begin, emit, wanted } from "./staging";
 import * as R from "./record";
 import { AF_INET, AF_INET6, RT_TABLE_LOCAL, cpy16 } from "./nl";
@@ -45,6 +46,7 @@ export const RA_WEIGHT: usize = 3;
 export const RA_NHCOUNT: usize = 4;
 export const RA_EFLAGS: usize = 5;
 export const EF_DEAD: u8 = 1; // next hop's proxy went down (IPv4 multipath: route kept)
+// EF_GW6 (2, table.ts): IPv4 route whose gateway is an IPv6 address; the gateway field holds its gw6.ts id
 
 export const N_FAMILY: usize = 1;
 export const N_TYPE: usize = 2;
@@ -96,11 +98,14 @@ export function fill_entry(k: u32, e: usize, add: bool, flags: u8): void {
     const table = load<u32>(e + RT_TABLE);
     if (table == RT_TABLE_LOCAL) f |= R.F_LOCAL;
     if (load<u8>(a + RA_NHCOUNT) > 1) f |= R.F_MULTIPATH;
+    const gw6 = v4 && (load<u8>(a + RA_EFLAGS) & EF_GW6) != 0;
+    if (gw6) f |= R.F_GW6;
     const ty: u16 = v4 ? (add ? R.EV_ROUTE_ADD : R.EV_ROUTE_DEL) : (add ? R.EV_ROUTE6_ADD : R.EV_ROUTE6_DEL);
     const t = tmpl_begin(ty, slot, v4 ? AF_INET : AF_INET6, f);
     if (v4) {
       store<u32>(t + R.R_ROUTE_DST, load<u32>(e + RT_DST));
-      store<u32>(t + R.R_ROUTE_GW, load<u32>(e + R4_GW));
+      if (gw6) cpy16(t + R.R_ROUTE_GW, gw6_addr(load<u32>(e + R4_GW)));
+      else store<u32>(t + R.R_ROUTE_GW, load<u32>(e + R4_GW));
     } else {
       cpy16(t + R.R_ROUTE_DST, e + RT_DST);
       cpy16(t + R.R_ROUTE_GW, e + R6_GW);

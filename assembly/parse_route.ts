@@ -6,11 +6,12 @@
 import { attr_ok, attr_type, attr_next, align4, bswap32, AF_INET, AF_INET6, RTM_DELROUTE, NLM_F_REPLACE,
   RTA_DST, RTA_OIF, cpy16, zero8, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE, RTA_VIA, RTA_NH_ID, RTM_F_CLONED } from "./nl";
 import { nhset_add } from "./nexthops";
+import { gw6_intern } from "./gw6";
 import { S, O_SCRATCH, stat_inc, SS_FILTERED, SS_OTHER, SS_VIA, SS_CLONED, SS_NH_OVER, SS_NH_NOCOMPAT } from "./state";
 import { slot_of_ifindex } from "./proxies";
-import { K_R4, K_R6, t_find_h, t_slot, t_next, t_at, e_hash, e_same_ident } from "./table";
+import { K_R4, K_R6, t_find_h, t_slot, t_next, t_at, e_hash, e_same_ident, EF_GW6 } from "./table";
 import { RT_DSTLEN, RT_TOS, RT_TABLE, RT_PRIO, RT_DST, R4_GW, R6_GW, R4_SIZE, R6_SIZE, r_attr, gen_off,
-  RA_TYPE, RA_PROTO, RA_SCOPE, RA_WEIGHT, RA_NHCOUNT, stage_entry, m_insert_h, m_delete } from "./mirror";
+  RA_TYPE, RA_PROTO, RA_SCOPE, RA_WEIGHT, RA_NHCOUNT, RA_EFLAGS, stage_entry, m_insert_h, m_delete } from "./mirror";
 import { live_flags, note_added, note_changed, cur_gen, KB_ROUTE } from "./sync";
 import { F_REPLACE } from "./record";
 
@@ -27,6 +28,23 @@ export const SCRATCH_SIZE: usize = LA_OFF + 128;
 @inline function copy_gw(v4: bool, to: usize, gw: usize): void {
   if (v4) store<u32>(to, bswap32(load<u32>(gw)));
   else cpy16(to, gw);
+}
+
+/**
+ * RTA_VIA (struct rtvia: u16 family, address): an IPv4 route's IPv6 gateway
+ * (RFC 5549) as a gw6.ts id. Anything else (another family, a full gateway
+ * table) is counted and reported as gateway 0.
+ */
+function via_gw6(p: usize, pl: u32, v4: bool): u32 {
+  const id = v4 && pl == 18 && load<u16>(p) == <u16>AF_INET6 ? gw6_intern(p + 2) : 0;
+  if (!id) stat_inc(SS_VIA);
+  return id;
+}
+
+/** next hop x's gateway: an address (gw), a gw6.ts id (via), or none */
+function set_gw(v4: bool, x: usize, gw: usize, via: u32): void {
+  if (gw) copy_gw(v4, x + 4, gw);
+  else if (via) { store<u32>(x + 4, via); store<u8>(x + 2, EF_GW6); }
 }
 
 /** find the first entry of c's identity (hash h), or 0 */
@@ -46,7 +64,7 @@ function in_msg(k: u32, e: usize, nnh: u32): bool {
   for (let j: u32 = 0; j < nnh; j++) {
     const h = nh_at(j);
     if (load<u8>(h) != load<u8>(e + 3)) continue;
-    if (k == K_R4) { if (load<u32>(h + 4) == load<u32>(e + R4_GW)) return true; }
+    if (k == K_R4) { if (load<u32>(h + 4) == load<u32>(e + R4_GW) && (load<u8>(h + 2) & EF_GW6) == (load<u8>(e + r_attr(k) + RA_EFLAGS) & EF_GW6)) return true; }
     else if (load<u64>(h + 4) == load<u64>(e + R6_GW) && load<u64>(h + 12) == load<u64>(e + R6_GW + 8)) return true;
   }
   return false;
@@ -113,7 +131,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
   const rtype = load<u8>(m + 23);
   const rflags = load<u32>(m + 24);
   const end = m + mlen;
-  let dst: usize = 0, oif: i32 = 0, has_oif = false, gw: usize = 0, prio: u32 = 0, mp: usize = 0, mplen: u32 = 0, nhid: u32 = 0;
+  let dst: usize = 0, oif: i32 = 0, has_oif = false, gw: usize = 0, prio: u32 = 0, mp: usize = 0, mplen: u32 = 0, nhid: u32 = 0, via: u32 = 0;
   let a = m + 28;
   while (a < end) {
     const l = attr_ok(a, end);
@@ -127,7 +145,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
     else if (ty == RTA_TABLE) { if (pl < 4) return false; table = load<u32>(a + 4); }
     else if (ty == RTA_MULTIPATH) { mp = a + 4; mplen = pl; }
     else if (ty == RTA_NH_ID) { if (pl < 4) return false; nhid = load<u32>(a + 4); }
-    else if (ty == RTA_VIA) stat_inc(SS_VIA);
+    else if (ty == RTA_VIA) via = via_gw6(a + 4, pl, v4);
     a = attr_next(a, l);
   }
   // RTM_F_CLONED: route cache / exceptions (PMTU, redirects), not the FIB
@@ -145,14 +163,14 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
       const hl = <u32>load<u16>(h);
       if (hl < 8 || <usize>hl > mend - h) return false;
       const hend = h + hl;
-      let ngw: usize = 0;
+      let ngw: usize = 0, nvia: u32 = 0;
       let b = h + 8;
       while (b < hend) {
         const l = attr_ok(b, hend);
         if (!l) return false;
         const ty = attr_type(b);
         if (ty == RTA_GATEWAY) { if (l - 4 != alen) return false; ngw = b + 4; }
-        else if (ty == RTA_VIA) stat_inc(SS_VIA);
+        else if (ty == RTA_VIA) nvia = via_gw6(b + 4, l - 4, v4);
         b = attr_next(b, l);
       }
       nh_count++;
@@ -163,7 +181,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
           zero8(x, NH_SIZE);
           store<u8>(x, <u8>s);
           store<u8>(x + 1, <u8>(<u32>load<u8>(h + 3) + 1));
-          if (ngw) copy_gw(v4, x + 4, ngw);
+          set_gw(v4, x, ngw, nvia);
         } else stat_inc(SS_NH_OVER);
       }
       h += <usize>align4(hl);
@@ -176,7 +194,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
       zero8(x, NH_SIZE);
       store<u8>(x, <u8>s);
       store<u8>(x + 1, 1);
-      if (gw) copy_gw(v4, x + 4, gw);
+      set_gw(v4, x, gw, via);
     }
   }
 
@@ -203,7 +221,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
     for (let j: u32 = 0; j < nnh; j++) {
       const x = nh_at(j);
       store<u8>(c + 3, load<u8>(x));
-      if (v4) store<u32>(c + R4_GW, load<u32>(x + 4));
+      if (v4) { store<u32>(c + R4_GW, load<u32>(x + 4)); store<u8>(c + r_attr(k) + RA_EFLAGS, load<u8>(x + 2)); }
       else cpy16(c + R6_GW, x + 4);
       const e = t_find_h(k, c, true, h);
       if (e) { stage_entry(k, e, false, flags, -1); m_delete(k, e); }
@@ -225,7 +243,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
   for (let j: u32 = 0; j < nnh; j++) {
     const x = nh_at(j);
     store<u8>(c + 3, load<u8>(x));
-    if (v4) store<u32>(c + R4_GW, load<u32>(x + 4));
+    if (v4) { store<u32>(c + R4_GW, load<u32>(x + 4)); store<u8>(c + ra + RA_EFLAGS, load<u8>(x + 2)); }
     else cpy16(c + R6_GW, x + 4);
     store<u8>(c + ra + RA_TYPE, rtype);
     store<u8>(c + ra + RA_PROTO, proto);

@@ -36,6 +36,7 @@ export const F_REPLACE: u8 = 0x02;
 export const F_LOCAL: u8 = 0x04;
 export const F_RESYNC: u8 = 0x08;
 export const F_MULTIPATH: u8 = 0x10;
+export const F_GW6: u8 = 0x20; // IPv4 route, IPv6 gateway (RTA_VIA): 16 bytes at R_ROUTE_GW
 
 // header
 export const R_TYPE: u32 = 0;      // u16

@@ -52,7 +52,7 @@ export const SS_N_ADDR: usize = 48;      // mirror entries: addresses (v4+v6)
 export const SS_N_ROUTE4: usize = 52;    // mirror entries: IPv4 route next hops
 export const SS_N_ROUTE6: usize = 56;    // mirror entries: IPv6 route next hops
 export const SS_N_NEIGH: usize = 60;     // mirror entries: neighbours
-export const SS_VIA: usize = 64;         // RTA_VIA next hops (ignored: gateway reported as 0)
+export const SS_VIA: usize = 64;         // RTA_VIA next hops not kept (not IPv6 via on IPv4, or the gateway table full: gateway reported as 0)
 export const SS_CLONED: usize = 68;      // RTM_F_CLONED cache routes skipped
 export const SS_NH_OVER: usize = 72;     // via-proxy next hops beyond the per-message cap (dropped)
 export const SS_IMPLIED: usize = 76;     // entries removed for kernel-silent deletions
@@ -95,7 +95,8 @@ export const O_SINK: usize = 616;        // u32 sink of process()'s look-ahead l
 export const O_GROWTMP: usize = 624;     // usize 64 KiB area for in-place table growth (table.ts)
 export const O_WANTED: usize = 632;      // u32 bit per event type someone consumes (staging.ts); core_init: all
 export const O_NHSET: usize = 640;       // nexthop ids used by mirrored routes, 16 B (nexthops.ts)
-export const STATE_SIZE: usize = 656;
+export const O_GW6: usize = 656;         // IPv6 gateways of IPv4 routes, 16 B (gw6.ts)
+export const STATE_SIZE: usize = 672;
 
 @inline export function stat_inc(off: usize): void { store<u32>(S + O_STATS + off, load<u32>(S + O_STATS + off) + 1); }
 @inline export function stat_add(off: usize, n: u32): void { store<u32>(S + O_STATS + off, load<u32>(S + O_STATS + off) + n); }

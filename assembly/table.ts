@@ -34,6 +34,10 @@ export const KINDS: u32 = 4;
 // common entry fields
 export const E_USED: usize = 0;
 export const E_SLOT: usize = 3;   // proxy slot (u8)
+// IPv4 route entries: the eflags byte (mirror.ts R4_ATTR + RA_EFLAGS) and its
+// bit telling that the gateway field holds a gw6.ts id, not an IPv4 address
+export const R4_EFLAGS: usize = 29;
+export const EF_GW6: u8 = 2;
 
 @inline export function tdesc(k: u32): usize { return S + O_TABLES + (<usize>k << 5); }
 @inline export function t_base(k: u32): usize { return load<usize>(tdesc(k)); }
@@ -116,7 +120,7 @@ export function e_same_ident(k: u32, a: usize, b: usize): bool {
 export function e_same_nh(k: u32, a: usize, b: usize): bool {
   if (!e_same_ident(k, a, b)) return false;
   if (load<u8>(a + E_SLOT) != load<u8>(b + E_SLOT)) return false;
-  if (k == K_R4) return load<u32>(a + 16) == load<u32>(b + 16);
+  if (k == K_R4) return load<u32>(a + 16) == load<u32>(b + 16) && ((load<u8>(a + R4_EFLAGS) ^ load<u8>(b + R4_EFLAGS)) & EF_GW6) == 0;
   return load<u64>(a + 28) == load<u64>(b + 28) && load<u64>(a + 36) == load<u64>(b + 36);
 }
 

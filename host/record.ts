@@ -42,6 +42,8 @@ export const EventFlag = {
   LOCAL: 0x04,
   RESYNC: 0x08,
   MULTIPATH: 0x10,
+  /** an IPv4 route whose gateway is an IPv6 address (RTA_VIA, RFC 5549): `gateway`/`gatewayBytes` hold it */
+  GATEWAY6: 0x20,
 } as const;
 
 /** Byte offsets inside a record (same names as assembly/record.ts without the R_ prefix). */
@@ -82,6 +84,8 @@ interface RouteCommon {
 }
 export interface RouteEvent extends EventBase, RouteCommon {
   type: "ROUTE_ADD" | "ROUTE_DEL"; ip: string; ipNum: number; gateway: string; gatewayNum: number;
+  /** with flag GATEWAY6 only: the IPv6 gateway's 16 bytes (gatewayNum is then 0) */
+  gatewayBytes?: Uint8Array;
 }
 export interface Route6Event extends EventBase, RouteCommon {
   type: "ROUTE6_ADD" | "ROUTE6_DEL"; ip: string; ipBytes: Uint8Array; gateway: string; gatewayBytes: Uint8Array;
@@ -200,8 +204,14 @@ export function decodeEvent(v: DataView, off: number): IfpxEvent {
       if (typeId <= EventType.ROUTE_DEL) {
         e.ipNum = v.getUint32(off + Off.ROUTE_DST, true);
         e.ip = ipv4ToString(e.ipNum);
-        e.gatewayNum = v.getUint32(off + Off.ROUTE_GW, true);
-        e.gateway = ipv4ToString(e.gatewayNum);
+        if (e.flags & EventFlag.GATEWAY6) {
+          e.gatewayNum = 0;
+          e.gatewayBytes = bytes16(v, off + Off.ROUTE_GW);
+          e.gateway = ipv6ToString(e.gatewayBytes);
+        } else {
+          e.gatewayNum = v.getUint32(off + Off.ROUTE_GW, true);
+          e.gateway = ipv4ToString(e.gatewayNum);
+        }
       } else {
         e.ipBytes = bytes16(v, off + Off.ROUTE_DST);
         e.ip = ipv6ToString(e.ipBytes);

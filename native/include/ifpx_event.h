@@ -57,6 +57,7 @@ enum ifpx_event_type {
 #define IFPX_F_LOCAL     0x04 /* the kernel's own local route (table local) that comes with an address */
 #define IFPX_F_RESYNC    0x08 /* a difference found by a resynchronisation, not a live notification */
 #define IFPX_F_MULTIPATH 0x10 /* one next hop of a route that has several (route.nh_count > 1) */
+#define IFPX_F_GATEWAY6  0x20 /* IPv4 route whose gateway is IPv6 (RTA_VIA, RFC 5549): 16 bytes in route.gw */
 
 #define IFPX_PORT_NONE 0xFFFF  /* port_id of records that concern no single port */
 #define IFPX_EVENT_SIZE 64
@@ -100,8 +101,10 @@ struct ifpx_addr6_change {         /* ADDR6_ADD / ADDR6_DEL */
 struct ifpx_route_change {         /* ROUTE_ADD / ROUTE_DEL */
 	uint32_t ip;                   /* destination, host order */
 	uint8_t pad0[12];
-	uint32_t gateway;              /* host order; 0 when the next hop has none */
-	uint8_t pad1[12];
+	union {
+		uint32_t gateway;          /* host order; 0 when the next hop has none */
+		uint8_t gateway6[16];      /* with IFPX_F_GATEWAY6: an IPv6 gateway (RTA_VIA, RFC 5549) */
+	};
 	uint8_t depth;                 /* prefix length (rtm_dst_len) */
 	uint8_t type;                  /* RTN_UNICAST, RTN_LOCAL, RTN_BLACKHOLE, ... */
 	uint8_t protocol;              /* RTPROT_* */
@@ -168,6 +171,7 @@ _Static_assert(sizeof(struct ifpx_event) == IFPX_EVENT_SIZE, "ifpx_event is 64 b
 #else
 _Static_assert(sizeof(struct ifpx_event) == IFPX_EVENT_SIZE, "ifpx_event is 64 bytes");
 _Static_assert(__builtin_offsetof(struct ifpx_event, route_change.depth) == 48, "route depth at 48");
+_Static_assert(__builtin_offsetof(struct ifpx_event, route_change.gateway6) == 32, "route gateway at 32");
 _Static_assert(__builtin_offsetof(struct ifpx_event, neigh_change.state) == 38, "neigh state at 38");
 #endif
 

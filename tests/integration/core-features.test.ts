@@ -161,6 +161,28 @@ test("IPv6 multipath: one next hop deleted alone, the other is reported with its
   assert.is((done as any).changed, 0);
 }));
 
+test("IPv4 routes via IPv6 gateways (RFC 5549, as FRR installs BGP unnumbered routes): the gateway is reported, flagged GATEWAY6", () => session(async (ns, ifpx, c) => {
+  twoProxies(ns, ifpx);
+  c.attach(ifpx);
+  await ifpx.listen();
+  ns.ip("route", "add", "203.0.113.0/24", "via", "inet6", "fe80::1", "dev", "prxa");
+  ns.ip("route", "add", "203.0.114.0/24", "nexthop", "via", "inet6", "fe80::2", "dev", "prxa", "nexthop", "via", "inet6", "fe80::3", "dev", "prxb");
+  const [one, a, b] = await c.waitFor([
+    { type: "ROUTE_ADD", portId: 1, ip: "203.0.113.0", gateway: "fe80::1" },
+    { type: "ROUTE_ADD", portId: 1, ip: "203.0.114.0", gateway: "fe80::2", nhCount: 2 },
+    { type: "ROUTE_ADD", portId: 2, ip: "203.0.114.0", gateway: "fe80::3", nhCount: 2 },
+  ]) as any[];
+  for (const e of [one, a, b]) {
+    assert.ok(e.flags & EventFlag.GATEWAY6);
+    assert.is(e.gatewayNum, 0);
+    assert.is(e.gatewayBytes.length, 16);
+  }
+  assert.equal(ifpx.routes().filter((r: any) => r.ip === "203.0.114.0").map((r: any) => r.gateway).sort(), ["fe80::2", "fe80::3"]);
+  const from = c.events.length;
+  ns.ip("route", "del", "203.0.113.0/24");
+  await c.waitFor([{ type: "ROUTE_DEL", portId: 1, ip: "203.0.113.0", gateway: "fe80::1" }], 2000, from);
+}));
+
 test("ip link del of a proxy: DELs, then PROXY_GONE, and the binding is gone", () => session(async (ns, ifpx, c) => {
   ns.exec("ip", "tuntap", "add", "prxd", "mode", "tap");
   const p = ifpx.adoptProxy("prxd");

@@ -14,7 +14,7 @@ export const T2: number = index.taps.t2;
 export const EV = ["MAC_CHANGE", "MTU_CHANGE", "LINK_CHANGE", "ADDR_ADD", "ADDR_DEL", "ADDR6_ADD", "ADDR6_DEL",
   "ROUTE_ADD", "ROUTE_DEL", "ROUTE6_ADD", "ROUTE6_DEL", "NEIGH_ADD", "NEIGH_DEL", "NEIGH6_ADD", "NEIGH6_DEL",
   "CFG_DONE", "PROXY_GONE", "PORT_DONE", "RESYNC_DONE", "OVERFLOW", "REPLAY_DONE", "END"];
-export const F = { INITIAL: 1, REPLACE: 2, LOCAL: 4, RESYNC: 8, MULTIPATH: 16 };
+export const F = { INITIAL: 1, REPLACE: 2, LOCAL: 4, RESYNC: 8, MULTIPATH: 16, GW6: 32 };
 
 /** fixture bytes by step name fragment (e.g. "s04-addr-add") */
 export function fx(name: string): Uint8Array {
@@ -58,7 +58,8 @@ export function decode(mem: ArrayBufferLike, p: number): any {
     case 3: case 4: case 5: case 6:
       r.ip = ip(16); r.prefixlen = u8[32]; r.scope = u8[33]; r.ifa_flags = dv.getUint32(36, true); break;
     case 7: case 8: case 9: case 10:
-      r.dst = ip(16); r.gw = ip(32); r.depth = u8[48]; r.rtype = u8[49]; r.proto = u8[50]; r.scope = u8[51];
+      // flag 0x20 (GW6): an IPv4 route's IPv6 gateway, 16 bytes
+      r.dst = ip(16); r.gw = r.flags & 0x20 ? ip6(u8.slice(32, 48)) : ip(32); r.depth = u8[48]; r.rtype = u8[49]; r.proto = u8[50]; r.scope = u8[51];
       r.table = dv.getUint32(52, true); r.prio = dv.getUint32(56, true); r.weight = u8[60]; r.nh_count = u8[61]; r.tos = u8[62];
       break;
     case 11: case 12: case 13: case 14:
