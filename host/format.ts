@@ -13,7 +13,8 @@ export function formatEvent(e: IfpxEvent): string {
     case "ADDR_ADD": case "ADDR_DEL": case "ADDR6_ADD": case "ADDR6_DEL":
       body = `${e.ip}/${e.prefixLen} scope ${e.scope}`; break;
     case "ROUTE_ADD": case "ROUTE_DEL": case "ROUTE6_ADD": case "ROUTE6_DEL": {
-      const noGw = "gatewayNum" in e ? e.gatewayNum === 0 : e.gatewayBytes.every((b) => b === 0);
+      // IPv6 routes, and IPv4 routes via an IPv6 gateway (GATEWAY6), carry gatewayBytes
+      const noGw = e.gatewayBytes ? e.gatewayBytes.every((b) => b === 0) : !("gatewayNum" in e) || e.gatewayNum === 0;
       body = `${e.ip}/${e.depth}${noGw ? "" : ` via ${e.gateway}`} table ${e.table} type ${e.routeType} proto ${e.protocol}`;
       if (e.priority) body += ` metric ${e.priority}`;
       if (e.nhCount > 1) body += ` nexthops ${e.nhCount} weight ${e.weight}`;

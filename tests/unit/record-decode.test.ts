@@ -7,6 +7,7 @@ import {
   decodeEvent, EventType, EVENT_TYPE_NAMES, EVENT_TYPE_COUNT, Off, EventFlag, ipv6ToString, ipv4ToString,
   type IfpxEvent,
 } from "../../host/record.js";
+import { formatEvent } from "../../host/format.js";
 
 const root = new URL("../../", import.meta.url);
 
@@ -117,6 +118,11 @@ test("ROUTE_ADD/DEL and ROUTE6_ADD/DEL", () => {
     assert.equal([e.depth, e.routeType, e.protocol, e.table, e.priority, e.weight, e.nhCount], [24, 1, 4, 254, 100, 2, 3]);
   }
   assert.is(dec(rec(9)).gateway, "::");
+  // an IPv4 route via an IPv6 gateway (flag GATEWAY6): 16 gateway bytes, gatewayNum 0; printed with it
+  const via = dec(rec(7, (v) => { v.setUint32(16, 0xcb007100, true); v6(GW6)(v, 32); tail(v); v.setUint8(6, EventFlag.GATEWAY6); }));
+  assert.equal([via.ip, via.gateway, via.gatewayNum, Array.from(via.gatewayBytes)], ["203.0.113.0", "fe80::1", 0, GW6]);
+  assert.match(formatEvent(via), /^ROUTE_ADD\s+port 3\s+203\.0\.113\.0\/24 via fe80::1 table 254 .*\[gateway6\]$/);
+  assert.not.match(formatEvent(e0), / via /);
 });
 
 test("NEIGH_ADD/DEL and NEIGH6_ADD/DEL", () => {
