@@ -128,7 +128,10 @@ static void print_event(const struct ifpx_event *ev)
 		break;
 	case IFPX_ROUTE_ADD: case IFPX_ROUTE_DEL:
 		ip4(a, ev->route_change.ip);
-		ip4(b, ev->route_change.gateway);
+		if (ev->h.flags & IFPX_F_GATEWAY6)     /* an IPv6 gateway (RTA_VIA, RFC 5549) */
+			ip6(b, ev->route_change.gateway6);
+		else
+			ip4(b, ev->route_change.gateway);
 		printf(" dst=%s/%u gw=%s table=%" PRIu32 " type=%u proto=%u", a, ev->route_change.depth, b,
 		       ev->route_change.table, ev->route_change.type, ev->route_change.protocol);
 		break;
