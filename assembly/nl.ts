@@ -53,6 +53,9 @@ export const RT_SCOPE_HOST: u8 = 254;
 
 export const NDA_DST: u16 = 1;
 export const NDA_LLADDR: u16 = 2;
+export const NUD_NOARP: u16 = 0x40;
+export const RTN_BROADCAST: u8 = 3;
+export const RTN_MULTICAST: u8 = 5;
 
 // Attribute type without NLA_F_NESTED / NLA_F_NET_BYTEORDER.
 const NLA_TYPE_MASK: u16 = 0x3fff;

@@ -2,11 +2,8 @@
 // Kernel quirk: `ip neigh del` first sends RTM_NEWNEIGH with NUD_FAILED and no
 // NDA_LLADDR, then RTM_DELNEIGH; the first is reported faithfully (NEIGH_ADD,
 // REPLACE, state FAILED, mac zero), as `ip neigh show` would show it.
-import { attr_ok, attr_type, attr_next, AF_INET, AF_INET6, RTM_DELNEIGH, NDA_DST, NDA_LLADDR, bswap32, cpy16, zero8 } from "./nl";
-
-const NUD_NOARP: u16 = 0x40;
-const RTN_BROADCAST: u8 = 3;
-const RTN_MULTICAST: u8 = 5;
+import { attr_ok, attr_type, attr_next, AF_INET, AF_INET6, RTM_DELNEIGH, NDA_DST, NDA_LLADDR, NUD_NOARP, RTN_BROADCAST,
+  RTN_MULTICAST, bswap32, cpy16, zero8 } from "./nl";
 import { S, O_SCRATCH, stat_inc, SS_FILTERED, SS_OTHER } from "./state";
 import { slot_of_ifindex } from "./proxies";
 import { K_NEIGH, t_find } from "./table";

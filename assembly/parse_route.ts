@@ -9,9 +9,9 @@ import { nhset_add } from "./nexthops";
 import { gw6_intern } from "./gw6";
 import { S, O_SCRATCH, stat_inc, SS_FILTERED, SS_OTHER, SS_VIA, SS_CLONED, SS_NH_OVER, SS_NH_NOCOMPAT } from "./state";
 import { slot_of_ifindex } from "./proxies";
-import { K_R4, K_R6, t_find_h, t_slot, t_next, t_at, e_hash, e_same_ident, EF_GW6 } from "./table";
+import { K_R4, K_R6, t_find_h, t_slot, t_next, t_at, e_hash, e_same_ident, R4_EFLAGS, EF_GW6 } from "./table";
 import { RT_DSTLEN, RT_TOS, RT_TABLE, RT_PRIO, RT_DST, R4_GW, R6_GW, R4_SIZE, R6_SIZE, r_attr, gen_off,
-  RA_TYPE, RA_PROTO, RA_SCOPE, RA_WEIGHT, RA_NHCOUNT, RA_EFLAGS, stage_entry, m_insert_h, m_delete } from "./mirror";
+  RA_TYPE, RA_PROTO, RA_SCOPE, RA_WEIGHT, RA_NHCOUNT, stage_entry, m_insert_h, m_delete } from "./mirror";
 import { live_flags, note_added, note_changed, cur_gen, KB_ROUTE } from "./sync";
 import { F_REPLACE } from "./record";
 
@@ -47,6 +47,13 @@ function set_gw(v4: bool, x: usize, gw: usize, via: u32): void {
   else if (via) { store<u32>(x + 4, via); store<u8>(x + 2, EF_GW6); }
 }
 
+/** the candidate entry c takes next hop x (slot, gateway; IPv4: whether it is a gw6.ts id) */
+@inline function cand_nh(v4: bool, c: usize, x: usize): void {
+  store<u8>(c + 3, load<u8>(x));
+  if (v4) { store<u32>(c + R4_GW, load<u32>(x + 4)); store<u8>(c + R4_EFLAGS, load<u8>(x + 2)); }
+  else cpy16(c + R6_GW, x + 4);
+}
+
 /** find the first entry of c's identity (hash h), or 0 */
 function first_of_ident(k: u32, c: usize, h: u32): usize {
   let i = t_slot(k, h);
@@ -64,7 +71,7 @@ function in_msg(k: u32, e: usize, nnh: u32): bool {
   for (let j: u32 = 0; j < nnh; j++) {
     const h = nh_at(j);
     if (load<u8>(h) != load<u8>(e + 3)) continue;
-    if (k == K_R4) { if (load<u32>(h + 4) == load<u32>(e + R4_GW) && (load<u8>(h + 2) & EF_GW6) == (load<u8>(e + r_attr(k) + RA_EFLAGS) & EF_GW6)) return true; }
+    if (k == K_R4) { if (load<u32>(h + 4) == load<u32>(e + R4_GW) && ((load<u8>(h + 2) ^ load<u8>(e + R4_EFLAGS)) & EF_GW6) == 0) return true; }
     else if (load<u64>(h + 4) == load<u64>(e + R6_GW) && load<u64>(h + 12) == load<u64>(e + R6_GW + 8)) return true;
   }
   return false;
@@ -219,10 +226,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
     // no next hop info at all: the whole identity; else only the named next hops
     if (nh_count == 0) { remove_ident(k, c, h, 0, false, flags); return true; }
     for (let j: u32 = 0; j < nnh; j++) {
-      const x = nh_at(j);
-      store<u8>(c + 3, load<u8>(x));
-      if (v4) { store<u32>(c + R4_GW, load<u32>(x + 4)); store<u8>(c + r_attr(k) + RA_EFLAGS, load<u8>(x + 2)); }
-      else cpy16(c + R6_GW, x + 4);
+      cand_nh(v4, c, nh_at(j));
       const e = t_find_h(k, c, true, h);
       if (e) { stage_entry(k, e, false, flags, -1); m_delete(k, e); }
     }
@@ -242,9 +246,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
   if (nhid && nnh > 0) nhset_add(nhid);
   for (let j: u32 = 0; j < nnh; j++) {
     const x = nh_at(j);
-    store<u8>(c + 3, load<u8>(x));
-    if (v4) { store<u32>(c + R4_GW, load<u32>(x + 4)); store<u8>(c + ra + RA_EFLAGS, load<u8>(x + 2)); }
-    else cpy16(c + R6_GW, x + 4);
+    cand_nh(v4, c, x);
     store<u8>(c + ra + RA_TYPE, rtype);
     store<u8>(c + ra + RA_PROTO, proto);
     store<u8>(c + ra + RA_SCOPE, scope);

@@ -5,12 +5,12 @@
 //
 // The route tables hash on the kernel's route identity only (table, dst,
 // dst_len, tos, priority), so all next hops of one route sit in one probe run:
-// a REPLACE or DELROUTE walks that run. Load is kept <= 0.7 (doubling beyond),
+// a REPLACE or DELROUTE walks that run. Load is kept <= 0.7 (growing beyond),
 // so runs stay short. The capacity is any number of slots (a home slot is
 // (hash * cap) >> 32, probing wraps at cap), so mirror_reserve() sizes a table
 // to exactly what it needs: 1M IPv4 route next hops take 1.43M x 32 B = 44 MiB
-// (doubling from the initial 2^16 ends at 2^21 x 32 B = 64 MiB, and each
-// doubling abandons the previous block: no free in the stub runtime).
+// (growing from the initial 2^16, by doubling, then by half beyond 1M slots,
+// ends at 1.57M x 32 B = 50 MiB).
 //
 // Growth doubles the block IN PLACE when it can (grow_in_place): a full table
 // then touches its final block only, instead of every block of the doubling
