@@ -86,6 +86,16 @@ function buildC(): void {
   mkdirSync(OUT, { recursive: true });
   execFileSync("cc", ["-O2", "-Wall", "-o", NL, join(HERE, "c", "nl_dump.c")], { stdio: "inherit" });
   execFileSync("cc", ["-O2", "-Wall", "-pthread", "-o", join(OUT, "ring_c"), join(HERE, "c", "ring.c")], { stdio: "inherit" });
+  execFileSync("cc", ["-O2", "-Wall", "-o", join(OUT, "first_touch"), join(HERE, "c", "first_touch.c")], { stdio: "inherit" });
+}
+
+// What fresh memory costs here (bench/c/first_touch.c says why it matters):
+// printed with the machine, and kept in results.json.
+function probeFirstTouch(): void {
+  const r = JSON.parse(execFileSync(join(OUT, "first_touch"), ["256"], { encoding: "utf8" }));
+  results.machine.firstTouch = r;
+  log(`fresh memory: ${r.firstMsPerMiB.toFixed(2)} ms/MiB on first touch, ${r.againMsPerMiB.toFixed(2)} ms/MiB when just freed` +
+    ` (256 MiB, huge pages advised; a large gap means the hypervisor backs memory lazily: runners that allocate pay it)`);
 }
 
 let ifpx: any = null;
@@ -375,6 +385,7 @@ async function main(): Promise<void> {
   await loadIfpx();
   log(`ifpx bench: ${results.machine.cpus} CPUs ${results.machine.cpuModel}, kernel ${results.machine.kernel}, node ${process.version}`);
   log(`peak RSS via ${TIME_BIN ?? "NOT AVAILABLE (install package 'time')"}; npm netlink: ${npmNetlinkWhy || "ok"}; ifpx runners: ${ifpx ? Object.keys(ifpx).filter((k) => k.startsWith("ifpx")).join(", ") || "none exported" : ifpxWhy}`);
+  probeFirstTouch();
 
   try {
     if (want("dump")) {
