@@ -180,10 +180,7 @@ if (d.role === "producer") {
     }
     emptySpins = 0; calls++;
     if (lean) {
-      // One producer, one consumer: the first word must be exactly (type 0,
-      // port 0) and the sequence exactly the next one; `expect` lives in a
-      // register (per-producer arrays would put a store-to-load dependency
-      // through memory on every record, as costly as the ring itself).
+      // first word exactly (type 0, port 0), sequence exactly the next (see the header)
       for (let i = 0; i < n; i++) {
         const b = dstBase + i * W, w0 = dst32[b];
         if (w0 !== 0) {
