@@ -33,7 +33,7 @@
 //
 // State (32 B at S + O_JOB): +0 type, +4 slot, +8 phase (table kind), +12 cursor,
 // +16 mutation snapshot, +20 record flags, +24 skip_pending.
-import { S, O_JOB, SS_IMPLIED, stat_inc } from "./state";
+import { S, O_JOB, O_R4RISK, SS_IMPLIED, SS_R4_UNSETTLED, STF_ROUTES, stat_inc, status_or } from "./state";
 import { K_ADDR, K_R4, KINDS, t_cap, t_at, t_mut, t_home, t_next, t_prev, e_same_ident } from "./table";
 import { stage_entry, m_delete, e_slot, r_attr, RA_SCOPE, RA_NHCOUNT, RA_EFLAGS, EF_DEAD } from "./mirror";
 import { nstaged, stage_free, tmpl_begin, emit } from "./staging";
@@ -69,7 +69,13 @@ export function job_start(type: u32, slot: u32, flags: u8): void {
 // IPv4 multipath next hop (entry e) went dead: the route goes only if every one
 // of its next hops is dead. Next hops through non-proxy interfaces are not in
 // the mirror, so the route is removed only when all nh_count of them are known
-// (and dead); otherwise it is kept, as the kernel would for a live foreign hop.
+// (and dead). When every known one is dead but some are not known, their state
+// decides (one may have died silently before: a link down, its last address
+// gone): the route is kept for now and the routes are dumped again (STF_ROUTES).
+// Such a route also goes, silently, when its last live next hop elsewhere dies
+// later: O_R4RISK makes a non-proxy interface going down, being deleted or
+// losing an IPv4 address ask for a dump of the routes too (unsettled_elsewhere),
+// until a proxy coming up finds no dead multipath next hop left (revive_dead).
 // Returns the number of entries removed.
 function kill_multipath(e: usize, flags: u8, force: bool): u32 {
   const k = K_R4;
@@ -87,7 +93,10 @@ function kill_multipath(e: usize, flags: u8, force: bool): u32 {
     }
     i = t_next(k, i);
   }
-  if (!force && (n < want || dead < n)) return 0;
+  if (!force && (n < want || dead < n)) {
+    if (dead == n) { stat_inc(SS_R4_UNSETTLED); status_or(STF_ROUTES); store<u32>(S + O_R4RISK, 1); }
+    return 0;
+  }
   // copy the identity: e itself moves while we delete
   const id = S + O_JOB + 32; // 32 B scratch after the job state (within STATE_SIZE)
   memory.copy(id, e, 32);
@@ -190,8 +199,21 @@ export function revive_dead(slot: u32): void {
   const k = K_R4;
   const cap = t_cap(k);
   const a = r_attr(k);
+  let dead_left = false;
   for (let i: u32 = 0; i < cap; i++) {
     const e = t_at(k, i);
-    if (load<u8>(e) && e_slot(e) == slot) store<u8>(e + a + RA_EFLAGS, load<u8>(e + a + RA_EFLAGS) & ~EF_DEAD);
+    if (!load<u8>(e)) continue;
+    const f = load<u8>(e + a + RA_EFLAGS);
+    if (e_slot(e) == slot) store<u8>(e + a + RA_EFLAGS, f & ~EF_DEAD);
+    else if (f & EF_DEAD) dead_left = true;
   }
+  if (!dead_left) store<u32>(S + O_R4RISK, 0);
+}
+
+/** A non-proxy interface went down, was deleted or lost an IPv4 address:
+ *  while an IPv4 multipath route may hang on it (see kill_multipath), dump the routes. */
+export function unsettled_elsewhere(): void {
+  if (load<u32>(S + O_R4RISK) == 0) return;
+  stat_inc(SS_R4_UNSETTLED);
+  status_or(STF_ROUTES);
 }

@@ -10,6 +10,12 @@ export const NLMSG_OVERRUN: u16 = 4;
 export const NLM_F_MULTI: u16 = 0x2;
 export const NLM_F_DUMP_INTR: u16 = 0x10;
 export const NLM_F_REPLACE: u16 = 0x100;
+// RTM_NEWROUTE notifications of IPv4 (fib_table_insert): EXCL|CREATE for a
+// route whose identity was new, CREATE|APPEND or CREATE alone when it joined
+// other routes of the same identity (append / prepend), REPLACE for a replace
+export const NLM_F_EXCL: u16 = 0x200;
+export const NLM_F_CREATE: u16 = 0x400;
+export const NLM_F_APPEND: u16 = 0x800;
 
 export const RTM_NEWLINK: u16 = 16;
 export const RTM_DELLINK: u16 = 17;

@@ -2,6 +2,7 @@
 import { attr_ok, attr_type, attr_next, AF_INET, AF_INET6, RTM_DELADDR, IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS, bswap32, cpy16, zero8 } from "./nl";
 import { S, O_SCRATCH, stat_inc, SS_FILTERED, SS_OTHER } from "./state";
 import { slot_of_ifindex } from "./proxies";
+import { unsettled_elsewhere } from "./jobs";
 import { K_ADDR, t_find } from "./table";
 import { A_FAMILY, A_PREFIX, A_ADDR, A_GEN, A_FLAGS, A_SCOPE, A_SIZE, stage_entry, m_insert, m_delete } from "./mirror";
 import { live_flags, note_added, note_changed, cur_gen, KB_ADDR } from "./sync";
@@ -38,7 +39,11 @@ export function handle_addr(m: usize, mlen: u32, type: u16): bool {
   const ip = local ? local : addr;
   if (!ip) return false;
   const s = slot_of_ifindex(ifindex);
-  if (s < 0) { stat_inc(SS_FILTERED); return true; }
+  if (s < 0) {
+    if (type == RTM_DELADDR && family == AF_INET) unsettled_elsewhere();
+    stat_inc(SS_FILTERED);
+    return true;
+  }
 
   const c = load<usize>(S + O_SCRATCH);
   zero8(c, A_SIZE);

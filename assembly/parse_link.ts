@@ -1,12 +1,12 @@
 // RTM_NEWLINK / RTM_DELLINK for proxies.
-import { attr_ok, attr_type, attr_next, AF_UNSPEC, RTM_DELLINK, IFF_UP, IFF_LOWER_UP,
+import { attr_ok, attr_type, attr_next, AF_UNSPEC, RTM_DELLINK, IFF_UP, IFF_LOWER_UP, NLM_F_MULTI,
   IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_OPERSTATE } from "./nl";
 import { stat_inc, SS_FILTERED, SS_OTHER } from "./state";
 import { slot_of_ifindex, pslot, P_IFINDEX, P_MTU, P_MAC, P_FLAGS, P_OPER, P_KNOWN, P_NAME, P_LINKGEN } from "./proxies";
 import { tmpl_begin, emit } from "./staging";
 import * as R from "./record";
 import { live_flags, note_added, note_changed, cur_gen, KB_LINK } from "./sync";
-import { job_start, revive_dead, JOB_PURGE, JOB_DOWN } from "./jobs";
+import { job_start, revive_dead, unsettled_elsewhere, JOB_PURGE, JOB_DOWN } from "./jobs";
 
 export const LK_LINK: u32 = 1;
 export const LK_MTU: u32 = 2;
@@ -62,7 +62,12 @@ export function handle_link(m: usize, mlen: u32, type: u16): bool {
     a = attr_next(a, l);
   }
   const s = slot_of_ifindex(ifindex);
-  if (s < 0) { stat_inc(SS_FILTERED); return true; }
+  if (s < 0) {
+    // (live messages only: a dump shows every down interface, and asks nothing)
+    if ((load<u16>(m + 6) & NLM_F_MULTI) == 0 && (type == RTM_DELLINK || (ifflags & IFF_UP) == 0)) unsettled_elsewhere();
+    stat_inc(SS_FILTERED);
+    return true;
+  }
   const slot = <u32>s;
   const p = pslot(slot);
   const flags = live_flags(KB_LINK);

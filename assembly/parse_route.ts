@@ -3,13 +3,13 @@
 // priority). Routes without an oif (blackhole, unreachable, prohibit) and next
 // hops through other interfaces match no proxy and are not mirrored; nh_count
 // still counts every next hop of the route.
-import { attr_ok, attr_type, attr_next, align4, bswap32, AF_INET, AF_INET6, RTM_DELROUTE, NLM_F_REPLACE,
+import { attr_ok, attr_type, attr_next, align4, bswap32, AF_INET, AF_INET6, RTM_DELROUTE, NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE, NLM_F_APPEND, NLM_F_MULTI,
   RTA_DST, RTA_OIF, cpy16, zero8, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE, RTA_VIA, RTA_NH_ID, RTM_F_CLONED } from "./nl";
 import { nhset_add } from "./nexthops";
 import { gw6_intern } from "./gw6";
-import { S, O_SCRATCH, stat_inc, SS_FILTERED, SS_OTHER, SS_VIA, SS_CLONED, SS_NH_OVER, SS_NH_NOCOMPAT } from "./state";
+import { S, O_SCRATCH, O_R4LAST, stat_inc, status_or, STF_ROUTES, SS_FILTERED, SS_OTHER, SS_VIA, SS_CLONED, SS_NH_OVER, SS_NH_NOCOMPAT, SS_R4_UNSETTLED } from "./state";
 import { slot_of_ifindex } from "./proxies";
-import { K_R4, K_R6, t_find_h, t_slot, t_next, t_at, e_hash, e_same_ident, R4_EFLAGS, EF_GW6 } from "./table";
+import { K_R4, K_R6, t_find_h, t_slot, t_next, t_at, e_hash, e_same_ident, R4_EFLAGS, EF_GW6, EF_ALIASES } from "./table";
 import { RT_DSTLEN, RT_TOS, RT_TABLE, RT_PRIO, RT_DST, R4_GW, R6_GW, R4_SIZE, R6_SIZE, r_attr, gen_off,
   RA_TYPE, RA_PROTO, RA_SCOPE, RA_WEIGHT, RA_NHCOUNT, stage_entry, m_insert_h, m_delete } from "./mirror";
 import { live_flags, note_added, note_changed, cur_gen, KB_ROUTE } from "./sync";
@@ -122,6 +122,65 @@ function siblings_lost(k: u32, c: usize, h: u32, gone: u32, flags: u8): void {
   }
 }
 
+/*
+ * IPv4 keeps routes that share an identity (`ip route append` / `prepend`, or
+ * the prefix routes of two addresses of one subnet on two links) as separate
+ * routes, the kernel's fib aliases, in an order: a REPLACE replaces the FIRST
+ * of them only, a DELROUTE deletes one, and neither message says which one
+ * (nor what the replaced route was). Entries of such an identity carry
+ * EF_ALIASES; a replace or delete among them is applied as far as the message
+ * shows (its next hops added / removed) and the routes are dumped again
+ * (STF_ROUTES), which settles what the message leaves open. IPv6 has no such
+ * aliases: its append adds a next hop to the route.
+ *
+ * How a message shows that an identity has several routes:
+ *  - live: RTM_NEWROUTE with NLM_F_CREATE but neither NLM_F_EXCL nor
+ *    NLM_F_REPLACE (fib_table_insert sends EXCL|CREATE for a new identity, and
+ *    clears EXCL when it joins others: append CREATE|APPEND, prepend CREATE);
+ *  - dump: the dump walks a prefix's routes in order, so routes of one
+ *    identity come one after the other: a route with the identity of the
+ *    previous one is a further alias (O_R4LAST: the previous one's identity,
+ *    byte 0 = 1 when set; sync_begin clears it). The first route of an
+ *    identity in a dump clears the mark, which the next one sets again if the
+ *    identity still has several routes.
+ */
+function r4_dump_alias(c: usize): bool {
+  const m = S + O_R4LAST;
+  const same = load<u8>(m) == 1 && load<u64>(m) == (load<u64>(c) | 1) && load<u64>(m, 8) == load<u64>(c, 8);
+  store<u64>(m, load<u64>(c) | 1);
+  store<u64>(m, load<u64>(c, 8), 8);
+  return same;
+}
+
+/** EF_ALIASES on every entry of c's identity: set (mark), cleared (!mark); returns whether one had it */
+function r4_mark_aliases(c: usize, h: u32, mark: bool): bool {
+  let had = false;
+  let i = t_slot(K_R4, h);
+  for (;;) {
+    const e = t_at(K_R4, i);
+    if (!load<u8>(e)) return had;
+    if (e_same_ident(K_R4, e, c)) {
+      const f = load<u8>(e + R4_EFLAGS);
+      if (f & EF_ALIASES) had = true;
+      store<u8>(e + R4_EFLAGS, mark ? f | EF_ALIASES : f & ~EF_ALIASES);
+    }
+    i = t_next(K_R4, i);
+  }
+  return had;
+}
+
+/** is some entry of c's identity marked EF_ALIASES? */
+function r4_has_aliases(c: usize, h: u32): bool {
+  let i = t_slot(K_R4, h);
+  for (;;) {
+    const e = t_at(K_R4, i);
+    if (!load<u8>(e)) return false;
+    if (e_same_ident(K_R4, e, c) && (load<u8>(e + R4_EFLAGS) & EF_ALIASES) != 0) return true;
+    i = t_next(K_R4, i);
+  }
+  return false;
+}
+
 export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool {
   if (mlen < 28) return false; // nlmsghdr + rtmsg
   const family = load<u8>(m + 16);
@@ -219,12 +278,27 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
   // route entries hash on the identity only: one hash serves every next hop
   const h = e_hash(k, c);
   const known = first_of_ident(k, c, h) != 0;
+  // IPv4 routes sharing the identity (see r4_dump_alias): `joined` = this
+  // message shows several; `aliased` = the mirror knows of several
+  const dumped = (nlflags & NLM_F_MULTI) != 0;
+  let joined = false, aliased = false;
+  if (v4 && type != RTM_DELROUTE) joined = dumped ? r4_dump_alias(c) : (nlflags & (NLM_F_CREATE | NLM_F_EXCL | NLM_F_REPLACE)) == NLM_F_CREATE;
   if (nnh == 0 && !known) { stat_inc(SS_FILTERED); return true; }
+  if (v4 && known) {
+    if (dumped && !joined) r4_mark_aliases(c, h, false); // first of its identity in this dump
+    else aliased = r4_has_aliases(c, h);
+  }
   const flags = live_flags(KB_ROUTE);
+  if (aliased && !dumped && (type == RTM_DELROUTE || (nlflags & NLM_F_REPLACE) != 0)) {
+    stat_inc(SS_R4_UNSETTLED);
+    status_or(STF_ROUTES);
+  }
 
   if (type == RTM_DELROUTE) {
-    // no next hop info at all: the whole identity; else only the named next hops
-    if (nh_count == 0) { remove_ident(k, c, h, 0, false, flags); return true; }
+    // no next hop info at all: the whole identity; else only the named next hops.
+    // (An IPv4 route without next hops, say a blackhole, among aliases: the
+    // others stay, and it had no entries.)
+    if (nh_count == 0) { if (!aliased) remove_ident(k, c, h, 0, false, flags); return true; }
     for (let j: u32 = 0; j < nnh; j++) {
       cand_nh(v4, c, nh_at(j));
       const e = t_find_h(k, c, true, h);
@@ -236,7 +310,8 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
   // NEWROUTE. Without NLM_F_REPLACE the entries are a union (IPv4 `append`
   // adds a second route with the same identity; IPv6 append adds a next hop).
   const replace = (nlflags & NLM_F_REPLACE) != 0;
-  if (replace && known) {
+  // (among IPv4 aliases the replaced route is unknown: the resync removes it)
+  if (replace && known && !aliased) {
     remove_ident(k, c, h, nnh, true, flags);
   }
   const ra = r_attr(k);
@@ -261,6 +336,11 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
       stage_entry(k, n, true, addflags, -1);
       continue;
     }
+    // A next hop that a route earlier in the identity's order has too (IPv4
+    // aliases): the mirror holds it once, as the first route has it, which is
+    // the one the kernel forwards with. A dump's later alias finds it touched
+    // by this dump already; a live append comes after every other route.
+    if (joined && (dumped ? load<u32>(e + go) == gen : (nlflags & NLM_F_APPEND) != 0)) continue;
     store<u32>(e + go, gen);
     // type..nh_count (5 bytes); eflags (dead mark) is ours and stays
     if (load<u32>(e + ra) != load<u32>(c + ra) || load<u8>(e + ra + 4) != load<u8>(c + ra + 4)) {
@@ -270,6 +350,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
       stage_entry(k, e, true, flags | F_REPLACE, -1);
     }
   }
+  if (joined || aliased) r4_mark_aliases(c, h, true);
   return true;
 }
 

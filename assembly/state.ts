@@ -14,6 +14,10 @@ export function set_state(p: usize): void { S = p; }
 //                     bit4 an implied-deletion job is pending (call process again
 //                     from next_off; it finishes the job before parsing further),
 //                     bit5 a nexthop object used by a mirrored route changed: resync
+//                     bit6 an IPv4 change the messages leave open (a replace or
+//                          delete among routes sharing an identity, parse_route.ts;
+//                          a link down under a multipath route that also uses
+//                          other interfaces, jobs.ts): resync routes
 //  +8  i32 error      the (negative) errno of the last NLMSG_ERROR
 //  +12 u32 seq        nlmsg_seq of the last DONE/ERROR
 //  +16 u32 messages   messages consumed by this call
@@ -34,6 +38,7 @@ export const STF_DUMP_INTR: u32 = 4;
 export const STF_ACK: u32 = 8;
 export const STF_JOB: u32 = 16;
 export const STF_NEXTHOP: u32 = 32; // a nexthop object some mirrored route uses changed (nexthops.ts)
+export const STF_ROUTES: u32 = 64;  // an IPv4 change the messages leave open (parse_route.ts, jobs.ts)
 
 // ---- stats block (stats_ptr()), u32 counters, cumulative since core_init ----
 export const SS_MESSAGES: usize = 0;     // netlink messages seen (all types)
@@ -67,6 +72,7 @@ export const SS_ACKS: usize = 108;       // NLMSG_ERROR with error 0
 export const SS_NH_MSGS: usize = 112;    // RTM_NEWNEXTHOP/DELNEXTHOP messages
 export const SS_NH_USED: usize = 116;    //   of them about a nexthop a mirrored route uses (STF_NEXTHOP)
 export const SS_NH_NOCOMPAT: usize = 120;// routes with RTA_NH_ID and no next hop spelled out (nexthop_compat_mode=0): not mirrored
+export const SS_R4_UNSETTLED: usize = 124; // IPv4 changes the messages leave open: routes dumped again (STF_ROUTES)
 export const STATS_SIZE: usize = 128;
 
 // ---- state block layout ----
@@ -96,7 +102,9 @@ export const O_GROWTMP: usize = 624;     // usize 64 KiB area for in-place table
 export const O_WANTED: usize = 632;      // u32 bit per event type someone consumes (staging.ts); core_init: all
 export const O_NHSET: usize = 640;       // nexthop ids used by mirrored routes, 16 B (nexthops.ts)
 export const O_GW6: usize = 656;         // IPv6 gateways of IPv4 routes, 16 B (gw6.ts)
-export const STATE_SIZE: usize = 672;
+export const O_R4LAST: usize = 672;     // identity of the last IPv4 route of the dump, 16 B (parse_route.ts)
+export const O_R4RISK: usize = 688;     // u32 1: an IPv4 multipath route may hang on other interfaces (jobs.ts)
+export const STATE_SIZE: usize = 696;
 
 @inline export function stat_inc(off: usize): void { store<u32>(S + O_STATS + off, load<u32>(S + O_STATS + off) + 1); }
 @inline export function stat_add(off: usize, n: u32): void { store<u32>(S + O_STATS + off, load<u32>(S + O_STATS + off) + n); }

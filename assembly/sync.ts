@@ -15,7 +15,7 @@
 // from this sync and its sweep is skipped (a full table's sweep reads the
 // whole table: ~20 ms at 1M routes, for nothing after a first dump).
 // Counters: stats SS_SYNC_ADDED / REMOVED / CHANGED, SS_GEN.
-import { S, O_SYNC, O_STATUS, ST_SYNC, SS_GEN, SS_SYNC_ADDED, SS_SYNC_REMOVED, SS_SYNC_CHANGED, stat_get, stat_set, stat_inc } from "./state";
+import { S, O_SYNC, O_R4LAST, O_STATUS, ST_SYNC, SS_GEN, SS_SYNC_ADDED, SS_SYNC_REMOVED, SS_SYNC_CHANGED, stat_get, stat_set, stat_inc } from "./state";
 import { K_ADDR, K_R4, K_R6, K_NEIGH, KINDS, t_cap, t_at, t_mut, t_count } from "./table";
 import { gen_off, stage_entry, m_delete } from "./mirror";
 import { nstaged, stage_free } from "./staging";
@@ -47,6 +47,7 @@ export function note_changed(kb: u32): void {
 
 export function sync_begin_impl(kinds: u32, flags: u32): void {
   const o = S + O_SYNC;
+  store<u8>(S + O_R4LAST, 0); // a new dump: no previous IPv4 route (parse_route.ts)
   store<u32>(o, 1);
   store<u32>(o + 4, kinds & 15);
   store<u32>(o + 8, flags & 0xff);

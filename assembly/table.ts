@@ -38,6 +38,9 @@ export const E_SLOT: usize = 3;   // proxy slot (u8)
 // bit telling that the gateway field holds a gw6.ts id, not an IPv4 address
 export const R4_EFLAGS: usize = 29;
 export const EF_GW6: u8 = 2;
+// ... and its bit telling that other IPv4 routes share the entry's identity
+// (kernel fib aliases: `ip route append/prepend`; parse_route.ts)
+export const EF_ALIASES: u8 = 4;
 
 @inline export function tdesc(k: u32): usize { return S + O_TABLES + (<usize>k << 5); }
 @inline export function t_base(k: u32): usize { return load<usize>(tdesc(k)); }

@@ -11,6 +11,7 @@ export const ST_ERROR = 2;
 export const ST_DUMP_INTR = 4;
 export const ST_JOB = 16;
 export const ST_NEXTHOP = 32;
+export const ST_ROUTES = 64;
 
 export const KIND_LINK = 1;
 export const KIND_ADDR = 2;
@@ -73,7 +74,7 @@ export class Core {
 const STATS = ["messages", "malformed", "filtered", "staged", "link", "addr", "route", "neigh", "other", "done",
   "errors", "dump_intr", "mirror_addr", "mirror_route4", "mirror_route6", "mirror_neigh", "via_ignored", "cloned",
   "nexthops_over_cap", "implied_deletions", "mirror_grows", "sync_added", "sync_removed", "sync_changed", "generation",
-  "staging_grows", "seq", "acks", "nexthop_messages", "nexthop_changes", "nexthop_routes_unmirrored"] as const;
+  "staging_grows", "seq", "acks", "nexthop_messages", "nexthop_changes", "nexthop_routes_unmirrored", "ipv4_unsettled"] as const;
 
 export function readCoreStats(core: Core): Record<(typeof STATS)[number], number> {
   const out = {} as Record<(typeof STATS)[number], number>;

@@ -8,7 +8,7 @@
 // otherwise every queue gets a copy. Types without a callback go to the
 // queues in bursts without ever becoming JS objects.
 import koffi from "koffi";
-import { Core, KIND_ALL, KIND_LINK, KIND_ADDR, KIND_ROUTE, KIND_NEIGH, ST_DONE, ST_ERROR, ST_DUMP_INTR, ST_JOB, ST_NEXTHOP, RECORD_SIZE, readCoreStats } from "./core.js";
+import { Core, KIND_ALL, KIND_LINK, KIND_ADDR, KIND_ROUTE, KIND_NEIGH, ST_DONE, ST_ERROR, ST_DUMP_INTR, ST_JOB, ST_NEXTHOP, ST_ROUTES, RECORD_SIZE, readCoreStats } from "./core.js";
 import {
   NetlinkSocket, RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH,
   RTMGRP_LINK, RTMGRP_NEIGH, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_IFADDR, RTMGRP_IPV6_ROUTE, RTMGRP_NEXTHOP,
@@ -96,6 +96,8 @@ export interface IfpxStats {
   resyncs: number;
   /** resyncs asked by a change of a nexthop object that mirrored routes use (the kernel does not announce the routes it changes) */
   nexthopResyncs: number;
+  /** resyncs of the routes asked because an IPv4 change left the outcome open: a replace or delete among routes sharing an identity (`ip route append`: the message does not say which route), or a proxy going down under a multipath route that also uses interfaces which are no proxies (whether those next hops are alive decides whether the route stays) */
+  routeResyncs: number;
   dumpRetries: number;
   /** syncs that saw no datagram for 2 s and were dumped again (a dropped reply) */
   syncStalls: number;
@@ -169,7 +171,7 @@ export class Ifpx {
   private readonly afterSync: (() => void)[] = [];
   private listenWaiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private closed = false;
-  private readonly counters = { datagrams: 0, spoofed: 0, overruns: 0, resyncs: 0, nexthopResyncs: 0, dumpRetries: 0, syncStalls: 0, dumpThreadDatagrams: 0, delivered: 0, callbackErrors: 0 };
+  private readonly counters = { datagrams: 0, spoofed: 0, overruns: 0, resyncs: 0, nexthopResyncs: 0, routeResyncs: 0, dumpRetries: 0, syncStalls: 0, dumpThreadDatagrams: 0, delivered: 0, callbackErrors: 0 };
   // dumps received on libuv's pool (host/dump-receiver.ts): `dumpRxActive` while
   // its calls read the socket (the poll handle is stopped meanwhile)
   private dumpRx: DumpReceiver | undefined;
@@ -821,6 +823,7 @@ export class Ifpx {
       const sync = this.sync;
       if (sync && (st.flags & ST_DUMP_INTR)) sync.restart = true;
       if (st.flags & ST_NEXTHOP) this.nexthopChanged();
+      if (st.flags & ST_ROUTES) this.routesUnsettled();
       if (sync && (st.flags & (ST_DONE | ST_ERROR)) && st.seq === sync.seq) this.dumpFinished(st.flags, st.error);
       if (st.nextOff <= p && !job) break; // the core could not advance: never spin
       p = st.nextOff;
@@ -834,6 +837,17 @@ export class Ifpx {
    */
   private nexthopChanged(): void {
     this.counters.nexthopResyncs++;
+    this.resyncKinds(KIND_ROUTE);
+  }
+
+  /**
+   * An IPv4 change whose outcome the kernel's messages leave open: a replace
+   * or delete among routes sharing an identity (assembly/parse_route.ts), a
+   * proxy down under a multipath route with next hops elsewhere (assembly/jobs.ts).
+   * Dump the routes again.
+   */
+  private routesUnsettled(): void {
+    this.counters.routeResyncs++;
     this.resyncKinds(KIND_ROUTE);
   }
 

@@ -72,7 +72,7 @@ export function decode(mem: ArrayBufferLike, p: number): any {
 export const STATS = ["messages", "malformed", "filtered", "staged", "link", "addr", "route", "neigh", "other",
   "done", "errors", "dump_intr", "n_addr", "n_route4", "n_route6", "n_neigh", "via", "cloned", "nh_over",
   "implied", "grows", "sync_added", "sync_removed", "sync_changed", "gen", "stage_grows", "seq", "acks",
-  "nh_msgs", "nh_used", "nh_nocompat"];
+  "nh_msgs", "nh_used", "nh_nocompat", "unsettled"];
 
 export class Core {
   x: any;
