@@ -152,21 +152,18 @@ function r4_dump_alias(c: usize): bool {
   return same;
 }
 
-/** EF_ALIASES on every entry of c's identity: set (mark), cleared (!mark); returns whether one had it */
-function r4_mark_aliases(c: usize, h: u32, mark: bool): bool {
-  let had = false;
+/** EF_ALIASES on every entry of c's identity: set (mark) or cleared (!mark) */
+function r4_mark_aliases(c: usize, h: u32, mark: bool): void {
   let i = t_slot(K_R4, h);
   for (;;) {
     const e = t_at(K_R4, i);
-    if (!load<u8>(e)) return had;
+    if (!load<u8>(e)) return;
     if (e_same_ident(K_R4, e, c)) {
       const f = load<u8>(e + R4_EFLAGS);
-      if (f & EF_ALIASES) had = true;
       store<u8>(e + R4_EFLAGS, mark ? f | EF_ALIASES : f & ~EF_ALIASES);
     }
     i = t_next(K_R4, i);
   }
-  return had;
 }
 
 /** is some entry of c's identity marked EF_ALIASES? */
