@@ -11,6 +11,7 @@ export type IfpxErrorCode =
   | "ENODEV"   // /dev/net/tun missing
   | "ENODPDK"  // DPDK not installed or not built
   | "ECLOSED"  // the instance was closed
+  | "EOPNOTSUPP" // the kernel (or an emulator) refused a dump or group: ifpx goes on without that kind
   | "EIO";     // the kernel refused a request (errno in `errno`)
 
 export class IfpxError extends Error {

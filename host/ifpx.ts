@@ -22,6 +22,7 @@ import { Queue, type QueueOptions } from "./queue.js";
 import { BatchReceiver } from "./recv-batch.js";
 import { DumpReceiver, type DumpBatch } from "./dump-receiver.js";
 import type { ExternalQueue } from "./external-queue.js";
+import { FollowedKinds, type FollowKind, type Refusal } from "./followed-kinds.js";
 
 export type Callback = (event: IfpxEvent) => boolean | void | undefined | number;
 export interface CallbackRegistration { type: number; callback: Callback }
@@ -68,6 +69,13 @@ export interface IfpxOptions {
    * with it. `false`: every dump is received on the main thread.
    */
   dumpThread?: boolean;
+  /**
+   * Kinds to follow besides links (default all): e.g. `["addr", "route"]`
+   * neither dumps nor subscribes to neighbours. A kind the kernel refuses
+   * (EOPNOTSUPP, EPROTONOSUPPORT, EPERM) is dropped the same way, reported once
+   * through onError and listed in stats().refused (host/followed-kinds.ts).
+   */
+  kinds?: FollowKind[];
 }
 
 export type MirrorKind = "addr" | "route" | "neigh";
@@ -110,6 +118,10 @@ export interface IfpxStats {
   /** dumps received off the main thread: "off" (option dumpThread false), "ready", "active" (receiving now) */
   dumpThread: "off" | "ready" | "active";
   core: Record<string, number>;
+  /** dumps and group subscriptions the kernel refused: those kinds are not followed (host/followed-kinds.ts) */
+  refused: Refusal[];
+  /** receives that failed with EINVAL/EOPNOTSUPP/EPROTONOSUPPORT (a datagram an emulator could not translate): skipped */
+  unreadable: number;
 }
 
 /** Upstream RTE_MAX_ETHPORTS-style answer for "none" is `undefined` here. */
@@ -183,6 +195,7 @@ export class Ifpx {
 
   private readonly dumps: [type: number, family: number][];
   private readonly groups: number;
+  private readonly followed: FollowedKinds;
 
   constructor(opts: IfpxOptions = {}) {
     this.opts = opts;
@@ -195,7 +208,8 @@ export class Ifpx {
     // both: one AF_UNSPEC dump per kind; one family: that family's dumps only
     const af = v4 && v6 ? 0 : v4 ? AF_INET : AF_INET6;
     this.dumps = [[RTM_GETLINK, 0], [RTM_GETADDR, af], [RTM_GETROUTE, af], [RTM_GETNEIGH, af]];
-    this.groups = RTMGRP_LINK | RTMGRP_NEIGH | (v4 ? RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE : 0) | (v6 ? RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_ROUTE : 0) | RTMGRP_NEXTHOP;
+    this.followed = new FollowedKinds(opts.kinds, (e) => this.report(e));
+    this.groups = this.followed.groups(RTMGRP_LINK | RTMGRP_NEIGH | (v4 ? RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE : 0) | (v6 ? RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_ROUTE : 0) | RTMGRP_NEXTHOP);
     const r = opts.reserve;
     if (r) {
       for (const [kind, n] of [[2, r.addresses], [4, r.routes4], [16, r.routes6], [8, r.neighbours]] as const) {
@@ -555,7 +569,8 @@ export class Ifpx {
     if (this.sock) return Promise.reject(new IfpxError("EBUSY", "already listening: call close() first"));
     // Subscribing before the first dump request means nothing that changes
     // during the dump is missed: it arrives as a notification after it.
-    this.sock = new NetlinkSocket({ groups: this.groups, rcvbuf: this.opts.rcvbuf ?? DEFAULT_RCVBUF, netns: this.netns });
+    this.sock = new NetlinkSocket({ groups: this.followed.groups(this.groups), rcvbuf: this.opts.rcvbuf ?? DEFAULT_RCVBUF, netns: this.netns });
+    this.followed.refuseGroups(this.sock.refusedGroups);
     this.poll = koffi.node.poll(this.sock.fd, { readable: true }, this.pollCallback);
     this.paused = false;
     return new Promise<void>((resolve, reject) => {
@@ -640,7 +655,8 @@ export class Ifpx {
   /** Counters of the listener and of the core. */
   stats(): IfpxStats {
     const dumpThread = this.opts.dumpThread === false ? "off" : this.dumpRxActive ? "active" : "ready";
-    return { ...this.counters, syncing: this.sync !== undefined || this.pendingKinds !== 0, dumpThread, core: readCoreStats(this.core) };
+    return { ...this.counters, syncing: this.sync !== undefined || this.pendingKinds !== 0, dumpThread, core: readCoreStats(this.core),
+      refused: [...this.followed.refused], unreadable: this.followed.unreadable };
   }
 
   /** The netlink port id of the listening socket (0 when not listening). */
@@ -720,6 +736,7 @@ export class Ifpx {
         if (b.errno) {
           if (b.errno === libc.EINTR) continue;
           if (b.errno === libc.ENOBUFS) { this.overrun(); continue; }
+          if (this.followed.unreadableReceive(b.errno)) continue;
           throw new IfpxError("EIO", "netlink receive failed", b.errno);
         }
         if (b.truncated) this.overrun();
@@ -737,6 +754,7 @@ export class Ifpx {
         if (r.errno) {
           if (r.errno === libc.EINTR) continue;
           if (r.errno === libc.ENOBUFS) { this.overrun(); continue; }
+          if (this.followed.unreadableReceive(r.errno)) continue;
           throw new IfpxError("EIO", "netlink receive failed", r.errno);
         }
         if (r.truncated) { this.overrun(); continue; }
@@ -771,7 +789,7 @@ export class Ifpx {
     if (!this.sock) return; // closed meanwhile
     try {
       if (batch.errno === libc.ENOBUFS) this.overrun();
-      else if (batch.errno && batch.errno !== libc.EINTR) this.report(new IfpxError("EIO", "netlink receive failed", batch.errno));
+      else if (batch.errno && batch.errno !== libc.EINTR && !this.followed.unreadableReceive(batch.errno)) this.report(new IfpxError("EIO", "netlink receive failed", batch.errno));
       if (this.sendPending) { this.sendPending = false; this.sendDumpNow(); }
       if (this.sync && !this.paused && (batch.n > 0 || this.justSent)) { this.justSent = false; rx.receive(this.sock.fd, this.onDumpBatch); }
       for (let i = 0; i < batch.n && this.sock; i++) {
@@ -891,6 +909,7 @@ export class Ifpx {
   }
 
   private startSync(reason: SyncState["reason"], kinds = KIND_ALL): void {
+    kinds &= this.followed.bits;
     this.pendingKinds = 0;
     this.watchSync();
     if (reason === "resync") this.counters.resyncs++;
@@ -923,8 +942,30 @@ export class Ifpx {
       this.sock.sendDump(type, sync.seq, family);
       this.justSent = true;
     } catch (e) {
-      this.dumpRequestFailed((e as IfpxError).errno ?? 0);
+      const errno = (e as IfpxError).errno ?? 0;
+      if (!this.dumpRefused(errno)) this.dumpRequestFailed(errno);
     }
+  }
+
+  /**
+   * The kernel refused the current dump (host/followed-kinds.ts): go on
+   * without its kind. The initial sync just leaves the step out (the mirror
+   * has nothing of that kind yet to sweep); a resync begins again without the
+   * kind, or its sweep would remove what earlier syncs mirrored.
+   */
+  private dumpRefused(errno: number): boolean {
+    const sync = this.sync;
+    if (!sync || !this.sock) return false;
+    const kind = this.followed.refuseDump(sync.dumps[sync.step][0], errno);
+    if (!kind) return false;
+    // its notifications would keep coming (under qemu-user: as unreadable datagrams)
+    this.sock.dropGroups(this.followed.groupsOf(kind) & this.groups);
+    if (sync.reason === "resync" || sync.restart) { this.restartSync(sync); return true; }
+    sync.kinds &= ~kind;
+    sync.dumps.splice(sync.step, 1);
+    if (sync.step < sync.dumps.length) this.sendDump();
+    else this.finishSync();
+    return true;
   }
 
   /** sendto() of a dump request failed (ENOBUFS under memory pressure): report it, ask again soon */
@@ -955,6 +996,8 @@ export class Ifpx {
         sync.restart = true;
         sync.kinds = KIND_ALL;
         return;
+      } else if (this.dumpRefused(-error)) {
+        return;
       } else {
         this.report(new IfpxError("EIO", `netlink dump ${sync.dumps[sync.step][0]} failed`, -error));
       }
@@ -973,6 +1016,7 @@ export class Ifpx {
     this.counters.dumpRetries++;
     sync.restart = false;
     sync.step = 0;
+    sync.kinds &= this.followed.bits;
     sync.dumps = this.dumpsOf(sync.kinds);
     this.core.x.sync_begin(sync.kinds, sync.reason === "initial" ? 1 : 8);
     this.sendDump();

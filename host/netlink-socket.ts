@@ -46,8 +46,13 @@ export interface NetlinkSocketOptions {
   netns?: string;
 }
 
+const NETLINK_ADD_MEMBERSHIP = 1;
+const NETLINK_DROP_MEMBERSHIP = 2;
+
 export class NetlinkSocket {
   readonly fd: number;
+  /** groups (bind-mask bits) the kernel refused to subscribe this socket to */
+  readonly refusedGroups: { bit: number; errno: number }[] = [];
   /** the receive buffer the kernel granted (getsockopt reports twice the request) */
   readonly rcvbuf: number;
   private readonly addr = new Uint8Array(12);
@@ -67,7 +72,17 @@ export class NetlinkSocket {
       sa.setUint16(0, libc.AF_NETLINK, true);
       sa.setUint32(8, opts.groups ?? 0, true);
       if (libc.bind(fd, new Uint8Array(sa.buffer), 12) !== 0) {
-        throw new IfpxError("EIO", "cannot bind the netlink socket", libc.errno());
+        // A sandbox or emulator may refuse a group: bind with none, then
+        // subscribe one group at a time and keep what it refused.
+        sa.setUint32(8, 0, true);
+        if (!opts.groups || libc.bind(fd, new Uint8Array(sa.buffer), 12) !== 0) {
+          throw new IfpxError("EIO", "cannot bind the netlink socket", libc.errno());
+        }
+        for (let bit = 1; bit; bit = (bit << 1) >>> 0) {
+          if (!(opts.groups & bit)) continue;
+          const errno = this.membership(NETLINK_ADD_MEMBERSHIP, bit);
+          if (errno) this.refusedGroups.push({ bit, errno });
+        }
       }
     } catch (e) {
       libc.close(fd);
@@ -88,6 +103,21 @@ export class NetlinkSocket {
       libc.setsockopt(this.fd, libc.SOL_SOCKET, libc.SO_RCVBUF, v, 4);
     }
     return this.getRcvbuf();
+  }
+
+  /** Leave the groups of a bind mask (a kind no longer followed): 0, or the errno of the first failure. */
+  dropGroups(groups: number): number {
+    let first = 0;
+    for (let bit = 1; bit; bit = (bit << 1) >>> 0) {
+      if (groups & bit) first ||= this.membership(NETLINK_DROP_MEMBERSHIP, bit);
+    }
+    return first;
+  }
+
+  // group number g is bind-mask bit g-1
+  private membership(op: number, bit: number): number {
+    const group = new Int32Array([32 - Math.clz32(bit)]);
+    return libc.setsockopt(this.fd, libc.SOL_NETLINK, op, group, 4) === 0 ? 0 : libc.errno();
   }
 
   /** Ask for a dump of all objects of one kind, of one address family (0: every family). */

@@ -22,19 +22,26 @@ const MAXIMUM_PAGES = 65536;
 
 let compiled: WebAssembly.Module | undefined;
 
-function wasmPath(): string {
-  // IFPX_CORE_WASM; core.wasm next to this file (dist/ifpx.js); ../dist from
-  // sources; or the installed package's (an application bundle that inlined
-  // dist/ifpx.js elsewhere still finds node_modules/ifpx/dist/core.wasm).
+/**
+ * Where core.wasm is: the path in IFPX_CORE_WASM when set (a layout of one's
+ * own); next to the running file (dist/ifpx.js, or an application bundle made
+ * by `ifpx bundle`, which puts it there); ../dist when running from sources;
+ * or the installed package's (an application bundled by hand still finds
+ * node_modules/ifpx/dist/core.wasm).
+ */
+export function coreWasmPath(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [process.env.IFPX_CORE_WASM, join(here, "core.wasm"), join(here, "..", "dist", "core.wasm")];
+  const candidates = [join(here, "core.wasm"), join(here, "..", "dist", "core.wasm")];
   try { candidates.push(createRequire(import.meta.url).resolve("ifpx/core.wasm")); } catch { /* not installed */ }
+  if (process.env.IFPX_CORE_WASM) candidates.unshift(process.env.IFPX_CORE_WASM);
   for (const p of candidates) if (p && existsSync(p)) return p;
-  throw new Error("ifpx: core.wasm not found: run `npm run build:wasm`, or set IFPX_CORE_WASM to its path");
+  throw new Error(`ifpx: core.wasm not found (looked at ${candidates.join(", ")}). ` +
+    "It ships next to the code that uses it: `npx ifpx bundle` puts it next to an application's bundle; " +
+    "from sources, run `npm run build:wasm`; IFPX_CORE_WASM=PATH names another place");
 }
 
 export function coreModule(): WebAssembly.Module {
-  if (!compiled) compiled = compileOptimized(new Uint8Array(readFileSync(wasmPath())));
+  if (!compiled) compiled = compileOptimized(new Uint8Array(readFileSync(coreWasmPath())));
   return compiled;
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # What the tests need on a fresh Debian machine besides npm packages: iproute2,
 # DPDK 22.11 (libdpdk-dev, for the native shim and the C primary example),
-# hugepages for the DPDK multi-process test, and the native shim itself.
+# hugepages for the DPDK multi-process test, the native shim itself, and what
+# the linux-arm64 bundle test runs under emulation (qemu-user-static, an arm64
+# Node, koffi's arm64 module and the arm64 C runtime, cached in .cache/arm64).
 # Idempotent; runs as `pretest`. Needs root (the tests need it anyway).
 set -eu
 cd "$(dirname "$0")/.."
@@ -11,6 +13,7 @@ command -v ip >/dev/null || need="$need iproute2"
 command -v pkg-config >/dev/null || need="$need pkg-config"
 pkg-config --exists libdpdk 2>/dev/null || need="$need libdpdk-dev dpdk"
 command -v cc >/dev/null || need="$need gcc libc6-dev"
+command -v qemu-aarch64-static >/dev/null || need="$need qemu-user-static"
 if [ -n "$need" ]; then
   echo "test-setup: installing$need"
   export DEBIAN_FRONTEND=noninteractive
@@ -25,3 +28,4 @@ mkdir -p /dev/hugepages
 mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages || true
 [ -e /dev/net/tun ] || { mkdir -p /dev/net; mknod /dev/net/tun c 10 200; }
 bash native/build.sh
+bash scripts/setup-arm64.sh
