@@ -1,102 +1,50 @@
-// ifpx command line.
-//   ifpx demo              a live demo in a private network namespace: a tap
-//                          proxy, the upstream 16-step ip sequence, events as
-//                          they arrive (needs root; nothing else)
-//   ifpx watch IFNAME...   adopt existing interfaces as proxies (ports 0, 1, ...)
-//                          and print their events until Ctrl-C [--netns NS]
-import { execFileSync } from "node:child_process";
-import { Ifpx } from "./ifpx.js";
-import { EventType, type IfpxEvent } from "./record.js";
-import { formatEvent } from "./format.js";
+// ifpx command line: `ifpx COMMAND [options]`, `ifpx COMMAND --help`.
+// Subcommands live in host/cli/, one file each; exit codes in host/cli/command.ts.
+import { parseArgs } from "node:util";
 import { IfpxError } from "./errors.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command } from "./cli/command.js";
+import { watchCommand } from "./cli/watch.js";
+import { showCommand } from "./cli/show.js";
+import { statsCommand } from "./cli/stats.js";
+import { demoCommand } from "./cli/demo.js";
+import { bundleCommand } from "./cli/bundle.js";
 
-const ALL_TYPES = Array.from({ length: EventType.END + 1 }, (_, i) => i);
+const COMMANDS: Command[] = [watchCommand, showCommand, statsCommand, bundleCommand, demoCommand];
 
-function usage(): never {
-  console.log("usage: ifpx demo | ifpx watch [--netns NS] IFNAME...");
-  process.exit(2);
+function overview(): string {
+  return `usage: ifpx COMMAND [options]   (ifpx COMMAND --help for its options)\n` +
+    COMMANDS.map((c) => `  ${c.name.padEnd(7)} ${c.summary}`).join("\n") +
+    `\nexit status: 0 done, 1 failed (error on stderr), 2 usage error`;
 }
 
-async function demo(): Promise<void> {
-  const ns = `ifpx-demo-${process.pid}`;
-  const ip = (...a: string[]) => execFileSync("ip", ["-n", ns, ...a], { stdio: ["ignore", "ignore", "pipe"] });
-  execFileSync("ip", ["netns", "add", ns]);
-  const ifpx = new Ifpx({ netns: ns });
-  const cleanup = () => { try { execFileSync("ip", ["netns", "del", ns], { stdio: "ignore" }); } catch { /* gone */ } };
-  process.once("SIGINT", () => { cleanup(); process.exit(130); });
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === "--help" || name === "-h" || name === "help") { process.stdout.write(overview() + "\n"); return EXIT_OK; }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    process.stderr.write(`${name ? `ifpx: unknown command ${name}\n` : ""}${overview()}\n`);
+    return EXIT_USAGE;
+  }
+  let values: Record<string, string | boolean | undefined>, positionals: string[];
   try {
-    const PORT = 0;
-    const proxy = ifpx.createProxy({ name: "ifpx0" });
-    ifpx.bind(PORT, proxy);
-    console.log(`namespace ${ns}: proxy ${proxy} is tap ifpx0 (ifindex ${ifpx.info(proxy).ifindex}), bound to port ${PORT}\n`);
-    let mark = process.hrtime.bigint();
-    const seen: IfpxEvent[] = [];
-    ifpx.registerCallbacks(ALL_TYPES.map((type) => ({
-      type,
-      callback: (e: IfpxEvent) => {
-        const us = Number(process.hrtime.bigint() - mark) / 1000;
-        seen.push(e);
-        console.log(`  ${(us / 1000).toFixed(2).padStart(8)} ms  ${formatEvent(e)}`);
-        return true;
-      },
-    })));
-    const t0 = process.hrtime.bigint();
-    mark = t0;
-    console.log("listen(): initial state");
-    await ifpx.listen();
-    console.log(`CFG_DONE after ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)} ms\n`);
-    const steps: string[][] = [
-      ["link", "set", "dev", "ifpx0", "up"],
-      ["link", "set", "dev", "ifpx0", "address", "02:00:00:00:00:01"],
-      ["link", "set", "dev", "ifpx0", "mtu", "1600"],
-      ["addr", "add", "198.51.100.14/24", "dev", "ifpx0"],
-      ["route", "add", "203.0.113.0/24", "via", "198.51.100.1", "dev", "ifpx0"],
-      ["route", "add", "default", "via", "198.51.100.1", "dev", "ifpx0"],
-      ["neigh", "add", "198.51.100.1", "dev", "ifpx0", "lladdr", "02:00:00:00:00:02", "nud", "permanent"],
-      ["-6", "addr", "add", "2001:db8::dead:beef/64", "dev", "ifpx0", "nodad"],
-      ["-6", "route", "add", "2001:db8:1::/48", "via", "2001:db8::1", "dev", "ifpx0"],
-      ["-6", "neigh", "add", "2001:db8::1", "dev", "ifpx0", "lladdr", "02:00:00:00:00:03", "nud", "permanent"],
-      ["route", "del", "203.0.113.0/24"],
-      ["addr", "del", "198.51.100.14/24", "dev", "ifpx0"],
-      ["link", "set", "dev", "ifpx0", "down"],
-    ];
-    for (const s of steps) {
-      console.log(`$ ip ${s.join(" ")}`);
-      const before = seen.length;
-      mark = process.hrtime.bigint();
-      ip(...s);
-      const deadline = Date.now() + 300;
-      while (Date.now() < deadline && (seen.length === before || Date.now() < deadline - 200)) await new Promise((r) => setTimeout(r, 10));
-      if (seen.length === before) console.log("  (no event)");
+    ({ values, positionals } = parseArgs({ args: rest, options: cmd.options, allowPositionals: true, strict: true }) as
+      { values: Record<string, string | boolean | undefined>; positionals: string[] });
+  } catch (e) {
+    process.stderr.write(`ifpx ${cmd.name}: ${(e as Error).message}\n${cmd.help}\n`);
+    return EXIT_USAGE;
+  }
+  if (values.help) { process.stdout.write(cmd.help + "\n"); return EXIT_OK; }
+  try {
+    return await cmd.run(values, positionals);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`ifpx ${cmd.name}: ${e.message}\n${cmd.help}\n`);
+      return EXIT_USAGE;
     }
-    const st = ifpx.stats();
-    console.log(`\n${seen.length} events; ${st.datagrams} netlink datagrams; ${st.spoofed} spoofed dropped; ${st.overruns} overruns`);
-    console.log(`mirror now: ${ifpx.mirrorCount("addr", proxy)} addresses, ${ifpx.mirrorCount("route", proxy)} routes, ${ifpx.mirrorCount("neigh", proxy)} neighbours`);
-  } finally {
-    await ifpx.dispose();
-    cleanup();
+    if (e instanceof IfpxError) process.stderr.write(`ifpx: ${e.code}: ${e.message}\n`);
+    else process.stderr.write(`ifpx: ${(e as Error)?.stack ?? String(e)}\n`);
+    return EXIT_FAILED;
   }
 }
 
-async function watch(args: string[]): Promise<void> {
-  let netns: string | undefined;
-  const names: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--netns") netns = args[++i];
-    else names.push(args[i]);
-  }
-  if (!names.length) usage();
-  const ifpx = new Ifpx({ netns });
-  names.forEach((n, port) => ifpx.bind(port, ifpx.adoptProxy(/^\d+$/.test(n) ? Number(n) : n)));
-  ifpx.registerCallbacks(ALL_TYPES.map((type) => ({ type, callback: (e: IfpxEvent) => { console.log(formatEvent(e)); return true; } })));
-  await ifpx.listen();
-  process.once("SIGINT", () => { void ifpx.close().then(() => process.exit(0)); });
-}
-
-const [cmd, ...rest] = process.argv.slice(2);
-const run = cmd === "demo" ? demo() : cmd === "watch" ? watch(rest) : usage();
-run.catch((e) => {
-  if (e instanceof IfpxError) console.error(`ifpx: ${e.code}: ${e.message}`);
-  else console.error(e);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,6 +1,8 @@
-// Bundles the host into dist/: the library (dist/ifpx.js), the CLI
+// Bundles the host into dist/: the library (dist/ifpx.js), the DPDK binding
+// (dist/dpdk.js), the appliance bundler (dist/bundle.js), the CLI
 // (dist/cli.js) and type declarations (dist/types). dist/core.wasm is made by
-// `npm run build:wasm`. koffi stays external: it loads a native module.
+// `npm run build:wasm`. koffi stays external: it loads a native module; so
+// does esbuild, which the bundler loads from the application's project.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync } from "node:fs";
@@ -10,7 +12,7 @@ const common = {
   platform: "node",
   format: "esm",
   target: "node20",
-  external: ["koffi"],
+  external: ["koffi", "esbuild"],
   sourcemap: true,
   logLevel: "warning",
   // koffi and the loader are CommonJS; give the ESM bundle a require().
@@ -20,6 +22,7 @@ const common = {
 await build({ ...common, entryPoints: ["host/index.ts"], outfile: "dist/ifpx.js" });
 // DPDK binding as its own entry: importing ifpx never loads DPDK.
 await build({ ...common, entryPoints: ["host/dpdk/index.ts"], outfile: "dist/dpdk.js" });
+await build({ ...common, entryPoints: ["host/bundle.ts"], outfile: "dist/bundle.js" });
 await build({
   ...common,
   entryPoints: ["host/cli.ts"],

@@ -121,7 +121,7 @@ test("ROUTE_ADD/DEL and ROUTE6_ADD/DEL", () => {
   // an IPv4 route via an IPv6 gateway (flag GATEWAY6): 16 gateway bytes, gatewayNum 0; printed with it
   const via = dec(rec(7, (v) => { v.setUint32(16, 0xcb007100, true); v6(GW6)(v, 32); tail(v); v.setUint8(6, EventFlag.GATEWAY6); }));
   assert.equal([via.ip, via.gateway, via.gatewayNum, Array.from(via.gatewayBytes)], ["203.0.113.0", "fe80::1", 0, GW6]);
-  assert.match(formatEvent(via), /^ROUTE_ADD\s+port 3\s+203\.0\.113\.0\/24 via fe80::1 table 254 .*\[gateway6\]$/);
+  assert.match(formatEvent(via), /^ROUTE_ADD\s+port 3\s+203\.0\.113\.0\/24 via fe80::1 table main .*\[gateway6\]$/);
   assert.not.match(formatEvent(e0), / via /);
 });
 
