@@ -45,6 +45,8 @@ export const LINK_FLAGS: [number, string][] = [
   [0x8000, "DYNAMIC"], [0x4000, "AUTOMEDIA"], [0x2000, "PORTSEL"], [0x20, "NOTRAILERS"], [0x1, "UP"],
   [0x10000, "LOWER_UP"], [0x20000, "DORMANT"], [0x40000, "ECHO"],
 ];
+// `ip link` leaves IFF_RUNNING out (LOWER_UP says the same)
+const IFF_RUNNING = 0x40;
 /** IF_OPER_* */
 export const OPER_STATES: Record<number, string> = {
   0: "UNKNOWN", 1: "NOTPRESENT", 2: "DOWN", 3: "LOWERLAYERDOWN", 4: "TESTING", 5: "DORMANT", 6: "UP",
@@ -85,7 +87,7 @@ export function formatEventBody(e: IfpxEvent): string {
     case "MAC_CHANGE": body = `mac ${e.mac}`; break;
     case "MTU_CHANGE": body = `mtu ${e.mtu}`; break;
     case "LINK_CHANGE":
-      body = `${e.isUp ? "up" : "down"}, carrier ${e.carrier ? "on" : "off"} <${bitNames(LINK_FLAGS, e.ifFlags).join(",")}> state ${operstateName(e.operstate)}`;
+      body = `${e.isUp ? "up" : "down"}, carrier ${e.carrier ? "on" : "off"} <${bitNames(LINK_FLAGS, e.ifFlags & ~IFF_RUNNING).join(",")}> state ${operstateName(e.operstate)}`;
       break;
     case "ADDR_ADD": case "ADDR_DEL": case "ADDR6_ADD": case "ADDR6_DEL": {
       const flags = bitNames(ADDR_FLAGS, e.ifaFlags & ~IFA_F_PERMANENT);
