@@ -108,7 +108,7 @@ export class FollowedKinds {
 
   /** Groups (bind-mask bits) that carry a kind's notifications. */
   groupsOf(kindBit: number): number {
-    for (const k of Object.keys(BIT_OF) as KindName[]) if (BIT_OF[k] === kindBit) return GROUPS_OF[k];
+    for (const k of Object.keys(BIT_OF) as KindName[]) if (BIT_OF[k] === kindBit) return GROUPS_OF[k] >>> 0;
     return 0;
   }
 
