@@ -49,8 +49,10 @@ export interface BundleResult {
   bytes: number;
 }
 
-// koffi and @assemblyscript/loader are CommonJS: give the ESM bundle a require()
-const BANNER = "import { createRequire as __ifpxCreateRequire } from 'node:module'; const require = __ifpxCreateRequire(import.meta.url);";
+// koffi and @assemblyscript/loader are CommonJS: give the ESM bundle a require().
+// esbuild does not see the banner's names: the import's must differ from the one
+// dist/ifpx.js makes for itself (hoisted into the bundle unrenamed).
+const BANNER = "import { createRequire as __ifpxBundleCreateRequire } from 'node:module'; const require = __ifpxBundleCreateRequire(import.meta.url);";
 
 export function hostTarget(): BundleTarget | undefined {
   const t = `${process.platform}-${process.arch}`;

@@ -31,7 +31,7 @@ function emulatorReady(): void {
 
 test("linux-arm64 bundle under qemu-user: veth adopted, listen resolves without neighbours, addresses arrive, tap proxy, worker", () => withNetns(async (ns) => {
   emulatorReady();
-  const b = bundleAppliance("linux-arm64", ["--koffi-package", join(cache, "koffi")]);
+  const b = bundleAppliance("linux-arm64", ["--koffi-package", join(cache, "koffi"), "--minify"]);
   try {
     assert.equal(b.files.map((f) => f.path), [
       "app.mjs", "core.wasm",

@@ -48,7 +48,8 @@ test("a fresh project installs the tarball; TypeScript --strict typechecks (node
   execFileSync("mkdir", ["-p", app]);
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "ifpx-consumer", private: true, type: "module" }));
   const typesNode = JSON.parse(readFileSync(join(root, "node_modules/@types/node/package.json"), "utf8")).version;
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", tarball, `@types/node@${typesNode}`], { cwd: app, stdio: "pipe" });
+  const esbuild = JSON.parse(readFileSync(join(root, "node_modules/esbuild/package.json"), "utf8")).version;
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", tarball, `@types/node@${typesNode}`, `esbuild@${esbuild}`], { cwd: app, stdio: "pipe" });
   for (const f of ["consumer.ts", "wrong.ts", "consumer.mjs"]) copyFileSync(join(here, f), join(app, f));
   const base = { strict: true, noEmit: true, target: "es2022", types: ["node"], skipLibCheck: false };
   for (const [name, mod] of [["node16", { module: "node16", moduleResolution: "node16" }], ["bundler", { module: "esnext", moduleResolution: "bundler" }]] as const) {
@@ -69,6 +70,12 @@ test("a fresh project installs the tarball; TypeScript --strict typechecks (node
   assert.match(run.dpdk.reason, /libifpx_dpdk\.so/);
   ns.ip("link", "add", "v0", "type", "veth", "peer", "name", "v1");
   ns.ip("addr", "add", "192.0.2.1/24", "dev", "v0");
+  // the consumer's own appliance bundle, made with the installed bin, run from a folder of its own
+  const listing = JSON.parse(execFileSync(join(app, "node_modules/.bin/ifpx"), ["bundle", "consumer.mjs", "--out", join(work, "appliance"), "--json"], { cwd: app, encoding: "utf8" }));
+  assert.equal(listing.files.map((f: { path: string }) => f.path), ["consumer.mjs", "core.wasm", "node_modules/@koromix/koffi-linux-x64/index.js",
+    "node_modules/@koromix/koffi-linux-x64/linux_x64/koffi.node", "node_modules/@koromix/koffi-linux-x64/package.json"]);
+  const bundled = JSON.parse(execFileSync(process.execPath, [join(work, "appliance/consumer.mjs"), ns.name], { cwd: "/", encoding: "utf8" }));
+  assert.ok(bundled.seen.some((l: string) => /^CFG_DONE/.test(l)), bundled.seen.join("\n"));
   const show = execFileSync(join(app, "node_modules/.bin/ifpx"), ["show", "--netns", ns.name, "v0"], { cwd: app, encoding: "utf8" });
   assert.match(show, /^v0 \(port 0, proxy \d+\)/);
   assert.match(show, /^  addr\s+192\.0\.2\.1\/24 scope global$/m);

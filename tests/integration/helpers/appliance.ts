@@ -11,12 +11,12 @@ export const root = fileURLToPath(new URL("../../..", import.meta.url));
 
 export interface BundleListing { outDir: string; target: string; files: { path: string; bytes: number }[]; bytes: number }
 
-/** `ifpx bundle app.ts worker.mjs --out <fresh dir outside the repository>`; its --json result. */
+/** `ifpx bundle app.ts worker.mjs --out <fresh dir outside the repository> EXTRA`; its --json result. */
 export function bundleAppliance(target: string, extra: string[] = []): BundleListing {
   const out = join(mkdtempSync(join(tmpdir(), `ifpx-appliance-${target}-`)), "app");
   const text = execFileSync(process.execPath, [join(root, "dist/cli.js"), "bundle",
     "tests/integration/appliance/app.ts", "tests/integration/appliance/worker.mjs",
-    "--out", out, "--target", target, "--minify", "--json", ...extra], { cwd: root, encoding: "utf8" });
+    "--out", out, "--target", target, "--json", ...extra], { cwd: root, encoding: "utf8" });
   return JSON.parse(text);
 }
 
