@@ -53,25 +53,31 @@ test("ifpx bundle --target linux-x64: a self-contained folder that runs from any
 
     vethPair(ns);
     ns.ip("neigh", "add", "198.51.100.1", "dev", "v0", "lladdr", "02:00:00:00:00:01", "nud", "permanent");
+    let t = Date.now();
     const app = new ApplianceRun(process.execPath, ["app.mjs", ns.name, "v0", "tp0"], b.outDir);
     try {
       const listening = await app.waitFor("listen() resolved", (l) => l.kind === "listening", 20000);
+      const toListening = Date.now() - t;
       assert.equal(listening.stats.refused, [], "a real kernel refuses nothing");
       assert.equal(app.lines.filter((l) => l.kind === "error"), []);
       const ev = (type: string, port: number) => (l: Line) => l.kind === "event" && l.type === type && l.portId === port;
       await app.waitFor("the neighbour in the initial state", (l) => ev("NEIGH_ADD", 0)(l) && /PERMANENT/.test(l.line), 1);
       await app.waitFor("the worker's CFG_DONE", (l) => l.kind === "worker" && l.type === "CFG_DONE", 20000);
       let from = app.lines.length;
+      t = Date.now();
       ns.ip("addr", "add", "198.51.100.14/24", "dev", "v0");
       await app.waitFor("ADDR_ADD on port 0", ev("ADDR_ADD", 0), 5000, from);
+      const toCallback = Date.now() - t;
       await app.waitFor("the worker's ADDR_ADD", (l) => l.kind === "worker" && l.type === "ADDR_ADD" && l.portId === 0, 5000, from);
+      const toWorker = Date.now() - t;
       from = app.lines.length;
       ns.ip("link", "set", "tp0", "up");
       await app.waitFor("the tap going up", (l) => ev("LINK_CHANGE", 1)(l) && / up,/.test(l.line), 5000, from);
       app.send("quit");
       await app.waitFor("bye", (l) => l.kind === "bye", 10000, from);
       assert.is(await app.exited, 0);
-      console.log(`linux-x64 bundle: ${b.files.map((f) => `${f.path} ${f.bytes}`).join(", ")}; total ${b.bytes} bytes`);
+      console.log(`linux-x64 bundle: ${b.files.map((f) => `${f.path} ${f.bytes}`).join(", ")}; total ${b.bytes} bytes; ` +
+        `start to listen() resolved ${toListening} ms (listen() ${listening.ms} ms); ip addr add -> callback ${toCallback} ms, -> worker ${toWorker} ms`);
     } finally {
       app.kill();
     }
