@@ -98,6 +98,20 @@ test("watch: ip monitor's names for NUD states, protocols, tables, scopes, route
   }
 }));
 
+test("watch --json | head -1: the reader going away ends watch quietly with exit 0", () => withNetns(async (ns) => {
+  setup(ns);
+  const w = watch(["--netns", ns.name, "--json", "v0"]);
+  try {
+    await w.until("CFG_DONE", () => w.lines.some((l) => l.includes('"CFG_DONE"')));
+    w.child.stdout.destroy(); // as head does after its line
+    ns.ip("addr", "add", "198.51.100.15/24", "dev", "v0");
+    assert.is(await w.exited, 0);
+    assert.not.match(w.err, /EPIPE|Error/);
+  } finally {
+    w.child.kill("SIGKILL");
+  }
+}));
+
 test("show and stats: the mirror and the counters, read once, then exit 0", () => withNetns((ns) => {
   setup(ns);
   const human = cli("show", "--netns", ns.name, "v0");
