@@ -14,7 +14,7 @@
 import { createRequire } from "node:module";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { coreWasmPath } from "./wasm.js";
 import { IfpxError } from "./errors.js";
 
@@ -137,7 +137,7 @@ function bundledKoffiVersion(meta: { inputs: Record<string, unknown> }): string 
 
 function copyKoffi(outDir: string, target: BundleTarget, libc: string, version: string, given: string | undefined, entries: string[]): void {
   const name = `@koromix/koffi-${target}`;
-  const src = given ? resolve(given) : findPackage(name, [process.cwd(), ...entries.map(dirname), dirname(new URL(import.meta.url).pathname)]);
+  const src = given ? resolve(given) : findPackage(name, [process.cwd(), ...entries.map(dirname), dirname(fileURLToPath(import.meta.url))]);
   const hint = `npm pack ${name}@${version} and unpack it (tar xzf), then pass its folder with --koffi-package`;
   if (!src || !existsSync(join(src, "package.json"))) throw new IfpxError("ENOENT", `bundle: koffi's native module for ${target} (${name}) was not found: ${hint}`);
   const pkg = JSON.parse(readFileSync(join(src, "package.json"), "utf8"));
