@@ -54,10 +54,13 @@ test("linux-arm64 bundle under qemu-user: veth adopted, listen resolves without 
     try {
       const listening = await app.waitFor("listen() resolved", (l) => l.kind === "listening", QEMU_MS);
       const toListening = Date.now() - t;
-      // the one refusal, reported once, and what stats() says
+      // the one refusal, reported once, and what stats() says (a neighbour notification that came
+      // before the group was left, e.g. IPv6 router solicitation's, may add one unreadable report)
       const errors = app.lines.filter((l) => l.kind === "error");
-      assert.equal(errors.map((e) => [e.code, e.errno]), [["EOPNOTSUPP", 95]], "only the neighbour dump's refusal");
-      assert.match(errors[0].message, /neigh dump/);
+      const refusals = errors.filter((e) => e.errno === 95);
+      assert.equal(refusals.map((e) => e.code), ["EOPNOTSUPP"], "the neighbour dump's refusal, once");
+      assert.match(refusals[0].message, /neigh dump/);
+      assert.ok(errors.every((e) => e.errno === 95 || e.errno === 22), JSON.stringify(errors));
       assert.equal(listening.stats.refused, [{ request: "dump", kind: "neigh", errno: 95 }]);
       const ev = (type: string, port: number) => (l: Line) => l.kind === "event" && l.type === type && l.portId === port;
       const wk = (type: string, port: number) => (l: Line) => l.kind === "worker" && l.type === type && l.portId === port;
@@ -88,6 +91,9 @@ test("linux-arm64 bundle under qemu-user: veth adopted, listen resolves without 
 
       // neighbours are not followed (the group was left): nothing arrives, nothing unreadable
       from = app.lines.length;
+      app.send("stats");
+      const unreadable0 = (await app.waitFor("stats", (l) => l.kind === "stats", QEMU_MS, from)).stats.unreadable;
+      from = app.lines.length;
       ns.ip("neigh", "add", "198.51.100.1", "dev", "v0", "lladdr", "02:00:00:00:00:01", "nud", "permanent");
       ns.ip("addr", "add", "198.51.100.15/24", "dev", "v0"); // a marker after it
       await app.waitFor("the marker address", (l) => ev("ADDR_ADD", 0)(l) && l.line.includes("198.51.100.15"), QEMU_MS, from);
@@ -95,7 +101,7 @@ test("linux-arm64 bundle under qemu-user: veth adopted, listen resolves without 
       from = app.lines.length;
       app.send("stats");
       const before = await app.waitFor("stats", (l) => l.kind === "stats", QEMU_MS, from);
-      assert.is(before.stats.unreadable, 0, "the neighbour group was left: qemu-user has no neighbour datagram to fail on");
+      assert.is(before.stats.unreadable, unreadable0, "the neighbour group was left: qemu-user has no neighbour datagram to fail on");
       // a nexthop notification qemu cannot translate: the receive fails with EINVAL, counted, reported once
       from = app.lines.length;
       ns.ip("nexthop", "add", "id", "7", "via", "198.51.100.1", "dev", "v0");
@@ -105,7 +111,7 @@ test("linux-arm64 bundle under qemu-user: veth adopted, listen resolves without 
       from = app.lines.length;
       app.send("stats");
       const st = await app.waitFor("stats", (l) => l.kind === "stats", QEMU_MS, from);
-      assert.ok(st.stats.unreadable >= 1, `nexthop notifications are unreadable under qemu-user: ${JSON.stringify(st.stats)}`);
+      assert.ok(st.stats.unreadable > unreadable0, `nexthop notifications are unreadable under qemu-user: ${JSON.stringify(st.stats)}`);
       const einval = app.lines.filter((l) => l.kind === "error" && l.errno === 22);
       assert.is(einval.length, 1, "the unreadable datagrams are reported once");
 
