@@ -76,6 +76,18 @@ export async function bundleApp(opts: BundleOptions): Promise<BundleResult> {
   prepareOutDir(outDir, !!opts.clean);
 
   const esbuild = await loadEsbuild();
+  try {
+    await writeBundle(esbuild, entries, outDir, target, libc, opts);
+  } catch (e) {
+    // the folder was empty: leave it so, not half an appliance
+    for (const f of readdirSync(outDir)) rmSync(join(outDir, f), { recursive: true, force: true });
+    throw e;
+  }
+  const files = listFiles(outDir);
+  return { outDir, target, files, bytes: files.reduce((a, f) => a + f.bytes, 0) };
+}
+
+async function writeBundle(esbuild: Esbuild, entries: string[], outDir: string, target: BundleTarget, libc: string, opts: BundleOptions): Promise<void> {
   const result = await esbuild.build({
     entryPoints: entries,
     outdir: outDir,
@@ -94,9 +106,6 @@ export async function bundleApp(opts: BundleOptions): Promise<BundleResult> {
   const koffiVersion = bundledKoffiVersion(result.metafile);
   copyFileSync(coreWasmPath(), join(outDir, "core.wasm"));
   if (koffiVersion !== undefined) copyKoffi(outDir, target, libc, koffiVersion, opts.koffiPackage, entries);
-
-  const files = listFiles(outDir);
-  return { outDir, target, files, bytes: files.reduce((a, f) => a + f.bytes, 0) };
 }
 
 function prepareOutDir(outDir: string, clean: boolean): void {

@@ -72,7 +72,7 @@ export interface IfpxOptions {
   /**
    * Kinds to follow besides links (default all): e.g. `["addr", "route"]`
    * neither dumps nor subscribes to neighbours. A kind the kernel refuses
-   * (EOPNOTSUPP, EPROTONOSUPPORT, EPERM) is dropped the same way, reported once
+   * (EOPNOTSUPP, EPROTONOSUPPORT, EPERM, EACCES) is dropped the same way, reported once
    * through onError and listed in stats().refused (host/followed-kinds.ts).
    */
   kinds?: FollowKind[];
