@@ -6,8 +6,6 @@ import { EventType, type IfpxEvent } from "../record.js";
 import { formatEvent } from "../format.js";
 import { EXIT_OK, type Command } from "./command.js";
 
-const ALL_TYPES = Array.from({ length: EventType.END + 1 }, (_, i) => i);
-
 export const demoCommand: Command = {
   name: "demo",
   summary: "a live demo in a private namespace: a tap proxy, ip commands, their events",
@@ -32,7 +30,7 @@ async function demo(): Promise<void> {
     console.log(`namespace ${ns}: proxy ${proxy} is tap ifpx0 (ifindex ${ifpx.info(proxy).ifindex}), bound to port ${PORT}\n`);
     let mark = process.hrtime.bigint();
     const seen: IfpxEvent[] = [];
-    ifpx.registerCallbacks(ALL_TYPES.map((type) => ({
+    ifpx.registerCallbacks(Object.values(EventType).map((type) => ({
       type,
       callback: (e: IfpxEvent) => {
         const us = Number(process.hrtime.bigint() - mark) / 1000;

@@ -7,8 +7,6 @@ import { eventJson, statsJson } from "./json.js";
 import { println } from "./output.js";
 import { formatStats } from "./stats.js";
 
-const ALL_TYPES = Array.from({ length: EventType.END + 1 }, (_, i) => i);
-
 export const watchCommand: Command = {
   name: "watch",
   summary: "adopt interfaces as proxies and print their events until SIGINT/SIGTERM",
@@ -20,7 +18,7 @@ ${LISTENER_HELP}`,
   async run(values, names) {
     const { ifpx } = openListener(values, names, warn);
     const json = values.json === true;
-    ifpx.registerCallbacks(ALL_TYPES.map((type) => ({
+    ifpx.registerCallbacks(Object.values(EventType).map((type) => ({
       type,
       callback: (e: IfpxEvent) => { println(json ? eventJson(e) : formatEvent(e)); return true; },
     })));
