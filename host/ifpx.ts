@@ -22,8 +22,14 @@ import { Queue, type QueueOptions } from "./queue.js";
 import { BatchReceiver } from "./recv-batch.js";
 import { DumpReceiver, type DumpBatch } from "./dump-receiver.js";
 import type { ExternalQueue } from "./external-queue.js";
+import { checkRing } from "./ring-handle.js";
+import { callCore } from "./core-call.js";
+import { checkOptions } from "./options-check.js";
+import { consumes } from "./callback-result.js";
+import { guarded, reportSafely, safeInterval, safeTimeout } from "./safe-timer.js";
 
-export type Callback = (event: IfpxEvent) => boolean | void | undefined | number;
+/** A truthy return consumes the event; a Promise does not (README, Callbacks): its rejection goes to onError. */
+export type Callback = (event: IfpxEvent) => boolean | void | undefined | number | PromiseLike<unknown>;
 export interface CallbackRegistration { type: number; callback: Callback }
 
 export type { ExternalQueue } from "./external-queue.js";
@@ -134,6 +140,8 @@ interface Backlog {
   timer?: ReturnType<typeof setTimeout>;
   done: Promise<void>;
   resolve: () => void;
+  /** the replay cannot go on: the promise rejects with this error */
+  reject: (error: unknown) => void;
 }
 
 interface SyncState {
@@ -184,12 +192,12 @@ export class Ifpx {
   private readonly dumps: [type: number, family: number][];
   private readonly groups: number;
 
-  constructor(opts: IfpxOptions = {}) {
-    this.opts = opts;
+  constructor(options: IfpxOptions = {}) {
+    const opts = this.opts = checkOptions(options);
     this.netns = opts.netns;
     const fam = opts.families ?? [4, 6];
-    if (!Array.isArray(fam) || !fam.length || fam.some((f) => f !== 4 && f !== 6)) {
-      throw new IfpxError("EINVAL", `families must be a non-empty list of 4 and/or 6, got ${JSON.stringify(opts.families)}`);
+    if (!Array.isArray(fam) || !fam.length || fam.length > 2 || fam.some((f) => f !== 4 && f !== 6)) {
+      throw new IfpxError("EINVAL", "families must be a non-empty list of 4 and/or 6");
     }
     const v4 = fam.includes(4), v6 = fam.includes(6);
     // both: one AF_UNSPEC dump per kind; one family: that family's dumps only
@@ -201,7 +209,8 @@ export class Ifpx {
       for (const [kind, n] of [[2, r.addresses], [4, r.routes4], [16, r.routes6], [8, r.neighbours]] as const) {
         if (!n) continue; // nothing to reserve
         if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) throw new IfpxError("EINVAL", `reserve: ${n} is not a valid number of entries`);
-        if (this.core.x.mirror_reserve(kind, n) < 0) throw new IfpxError("ENOSPC", `reserve: cannot size the mirror for ${n} entries (memory limit)`);
+        const r = callCore(() => this.core.x.mirror_reserve(kind, n), "ENOSPC", `reserve: cannot size the mirror for ${n} entries`);
+        if (r < 0) throw new IfpxError("ENOSPC", `reserve: cannot size the mirror for ${n} entries (memory limit)`);
       }
     }
     this.updateWanted();
@@ -212,13 +221,16 @@ export class Ifpx {
   /** rte_ifpx_proxy_create: a tap the library holds (so it has carrier), its proxy id. */
   createProxy(opts: { name?: string } = {}): number {
     this.assertOpen();
+    if (opts !== undefined && opts !== null && typeof opts !== "object") throw new IfpxError("EINVAL", "createProxy takes { name? }");
+    const name = opts?.name;
+    if (name !== undefined && typeof name !== "string") throw new IfpxError("EINVAL", "createProxy: name must be a string");
     if (this.opts.ports) {
       // net_tap creates its tap in the namespace of the calling thread
       const ports = this.opts.ports;
-      const p = inNetns(this.netns, () => ports.createProxy(opts));
+      const p = inNetns(this.netns, () => ports.createProxy({ name }));
       return this.addProxy({ id: p.id, ifindex: p.ifindex, name: p.name, owned: true });
     }
-    const tap = createTap(opts.name, this.netns);
+    const tap = createTap(name, this.netns);
     try {
       return this.addProxy({ id: this.freeProxyId(), ifindex: tap.ifindex, name: tap.name, tap, owned: true });
     } catch (e) {
@@ -234,6 +246,10 @@ export class Ifpx {
    */
   adoptProxy(nameOrIndexOrDevarg: string | number): number {
     this.assertOpen();
+    const v = nameOrIndexOrDevarg;
+    if (!(typeof v === "string" && v.length > 0 && v.length <= 4096 && !v.includes("\0")) && !(Number.isInteger(v) && (v as number) > 0 && (v as number) <= 0x7fffffff)) {
+      throw new IfpxError("EINVAL", "adoptProxy takes an interface name, a positive ifindex or (DPDK mode) a devarg");
+    }
     if (this.opts.ports && typeof nameOrIndexOrDevarg === "string") {
       const ports = this.opts.ports;
       const p = inNetns(this.netns, () => ports.createProxyByDevarg(nameOrIndexOrDevarg));
@@ -314,6 +330,7 @@ export class Ifpx {
   portsOf(proxy: number, out?: Uint16Array | number[]): number {
     this.checkId(proxy, "proxy id");
     if (!this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${proxy} is not a proxy`);
+    if (out !== undefined && !(out instanceof Uint16Array) && !Array.isArray(out)) throw new IfpxError("EINVAL", "portsOf: out must be a Uint16Array or an array");
     const total = this.core.x.ports_of_proxy(proxy, 0, 0);
     this.core.check(total, `ports of ${proxy}`);
     if (out && out.length && total) {
@@ -370,11 +387,14 @@ export class Ifpx {
   registerCallbacks(list: CallbackRegistration[]): void {
     if (!Array.isArray(list)) throw new IfpxError("EINVAL", "registerCallbacks takes an array of {type, callback}");
     for (const r of list) {
-      if (!r || !isType(r.type) || typeof r.callback !== "function") {
-        throw new IfpxError("EINVAL", `bad callback registration ${JSON.stringify(r?.type)}: type must be an EventType (0..${EventType.END}) and callback a function`);
+      if (!r || typeof r !== "object" || !isType(r.type) || typeof r.callback !== "function") {
+        throw new IfpxError("EINVAL", `bad callback registration: type must be an EventType (0..${EventType.END}) and callback a function`);
       }
     }
-    for (const r of list) this.callbacks[r.type] = r.callback;
+    // the checked values: getters are read once
+    const checked = list.map((r) => [r.type, r.callback] as const);
+    if (checked.some(([t, cb]) => !isType(t) || typeof cb !== "function")) throw new IfpxError("EINVAL", "a callback registration changed while it was read");
+    for (const [t, cb] of checked) this.callbacks[t] = cb;
     this.updateWanted();
   }
 
@@ -411,13 +431,20 @@ export class Ifpx {
     this.assertOpen();
     if (!q || typeof q !== "object") throw new IfpxError("EINVAL", "queueAdd needs a queue");
     if (isExternal(q)) {
+      if (typeof q.close !== "function") throw new IfpxError("EINVAL", "queueAdd: an external queue needs publish() and close()");
       if (this.externals.has(q)) throw new IfpxError("EEXIST", "this queue is already added");
       this.externals.add(q);
       this.updateWanted();
       return;
     }
-    const r = this.core.x.queues_add(q.ptr);
-    if (r === -17) throw new IfpxError("EEXIST", "this queue is already added");
+    // a Queue of another instance lives in another memory: its pointer means nothing here
+    const mem = (q as { handle?: { memory?: unknown } }).handle?.memory;
+    if (mem !== undefined && mem !== this.core.share.memory) throw new IfpxError("EINVAL", "queueAdd: this queue belongs to another Ifpx instance (createQueue of this one)");
+    const ptr = q.ptr;
+    checkRing(this.core.share.memory, ptr);
+    if (this.rings.has(q)) throw new IfpxError("EEXIST", "this queue is already added");
+    const r = this.core.x.queues_add(ptr);
+    if (r === -17) throw new IfpxError("EEXIST", "this queue (or another object for the same ring) is already added");
     this.core.check(r, "cannot add queue");
     this.rings.add(q);
     this.updateWanted();
@@ -461,6 +488,14 @@ export class Ifpx {
    * did not mention. Resolves once REPLAY_DONE is in the ring.
    */
   replayInto(q: AnyQueue): Promise<void> {
+    try {
+      return this.startReplay(q);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private startReplay(q: AnyQueue): Promise<void> {
     this.assertOpen();
     const ext = q && isExternal(q);
     if (!q || !(ext ? this.externals.has(q) || this.backlogs.has(q) : this.rings.has(q as RingQueue))) {
@@ -469,14 +504,21 @@ export class Ifpx {
     if (ext && (!q.tryPublish || !q.takeOverflow)) return Promise.reject(new IfpxError("EINVAL", "replayInto: this queue cannot be replayed into"));
     const existing = this.backlogs.get(q);
     if (existing) return existing.done;
-    let resolve!: () => void;
-    const b: Backlog = { queue: q, chunks: [], head: 0, done: new Promise<void>((r) => { resolve = r; }), resolve: () => resolve() };
+    let resolve!: () => void, reject!: (e: unknown) => void;
+    const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+    const b: Backlog = { queue: q, chunks: [], head: 0, done, resolve: () => resolve(), reject: (e) => reject(e) };
     const x = this.core.x;
     // out of the delivery set: live records go to the backlog, after the snapshot
     if (ext) this.externals.delete(q);
     else this.core.check(x.queues_detach((q as RingQueue).ptr), "replayInto: cannot detach the queue");
     this.backlogs.set(q, b);
-    const lost = ext ? q.takeOverflow!() : x.queue_take_overflow((q as RingQueue).ptr) >>> 0;
+    let lost: number;
+    try {
+      lost = ext ? q.takeOverflow!() : x.queue_take_overflow((q as RingQueue).ptr) >>> 0;
+    } catch (e) {
+      this.failBacklog(b, e);
+      return b.done;
+    }
     if (lost) {
       const rec = new Uint8Array(RECORD_SIZE);
       const dv = new DataView(rec.buffer);
@@ -500,6 +542,33 @@ export class Ifpx {
   }
 
   private feedBacklog(b: Backlog): void {
+    try {
+      this.feedBacklogNow(b);
+    } catch (e) {
+      this.failBacklog(b, e);
+    }
+  }
+
+  /**
+   * A replay that cannot go on (its queue threw, or the ring could not be put
+   * back): its promise rejects, onError hears of it, and the queue is handed
+   * back to ordinary delivery if that is still possible.
+   */
+  private failBacklog(b: Backlog, e: unknown): void {
+    if (this.backlogs.get(b.queue) !== b) return;
+    if (b.timer) clearTimeout(b.timer);
+    this.backlogs.delete(b.queue);
+    const q = b.queue;
+    try {
+      if (isExternal(q)) this.externals.add(q);
+      else if (this.core.x.queues_add(q.ptr) < 0) this.rings.delete(q);
+    } catch { /* reported below */ }
+    this.updateWanted();
+    b.reject(e);
+    this.report(e);
+  }
+
+  private feedBacklogNow(b: Backlog): void {
     b.timer = undefined;
     const q = b.queue;
     if (this.backlogs.get(q) !== b) return;
@@ -530,12 +599,7 @@ export class Ifpx {
   /** A shared-memory ring in the core's memory, ready for queueAdd; `queue.handle` goes to a worker. */
   createQueue(opts: QueueOptions = {}): Queue {
     this.assertOpen();
-    try {
-      return new Queue(this.coreHandle, opts);
-    } catch (e) {
-      if (e instanceof RangeError) throw new IfpxError("EINVAL", e.message);
-      throw e;
-    }
+    return new Queue(this.coreHandle, opts);
   }
 
   /** The core instance's share, for creating rings (host/queue.ts) in the same memory. */
@@ -551,17 +615,38 @@ export class Ifpx {
    * CFG_DONE was delivered. EBUSY when already listening.
    */
   listen(): Promise<void> {
+    try {
+      return this.startListening();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private startListening(): Promise<void> {
     this.assertOpen();
     if (this.sock) return Promise.reject(new IfpxError("EBUSY", "already listening: call close() first"));
     // Subscribing before the first dump request means nothing that changes
     // during the dump is missed: it arrives as a notification after it.
-    this.sock = new NetlinkSocket({ groups: this.groups, rcvbuf: this.opts.rcvbuf ?? DEFAULT_RCVBUF, netns: this.netns });
-    this.poll = koffi.node.poll(this.sock.fd, { readable: true }, this.pollCallback);
+    const sock = new NetlinkSocket({ groups: this.groups, rcvbuf: this.opts.rcvbuf ?? DEFAULT_RCVBUF, netns: this.netns });
+    try {
+      this.poll = koffi.node.poll(sock.fd, { readable: true }, this.pollCallback);
+    } catch (e) {
+      sock.close();
+      throw Object.assign(new IfpxError("EIO", "cannot poll the netlink socket"), { cause: e });
+    }
+    this.sock = sock;
     this.paused = false;
-    return new Promise<void>((resolve, reject) => {
-      this.listenWaiter = { resolve, reject };
+    const started = new Promise<void>((resolve, reject) => { this.listenWaiter = { resolve, reject }; });
+    try {
       this.startSync("initial");
-    });
+    } catch (e) {
+      // nothing was delivered yet: undo the listen, the caller sees why
+      const w = this.listenWaiter;
+      this.listenWaiter = undefined;
+      w?.reject(e);
+      void this.stopListening().catch((err) => this.report(err));
+    }
+    return started;
   }
 
   /** rte_ifpx_close: stop listening, remove queues (consumers get END), clear callbacks and bindings. Proxies stay. */
@@ -581,9 +666,15 @@ export class Ifpx {
 
   /** close(), then destroy every proxy this instance created. The instance can no longer be used. */
   async dispose(): Promise<void> {
+    if (this.closed) return;
     await this.close();
-    for (const id of [...this.proxies.keys()]) this.destroyProxy(id);
+    // every proxy is tried; the first failure is the rejection, the others go to onError
+    let first: unknown;
+    for (const id of [...this.proxies.keys()]) {
+      try { this.destroyProxy(id); } catch (e) { if (first === undefined) first = e; else this.report(e); }
+    }
     this.closed = true;
+    if (first !== undefined) throw first;
   }
 
   private async stopListening(): Promise<void> {
@@ -655,8 +746,9 @@ export class Ifpx {
    * beyond the call (the area is reused). Returns the number of entries.
    */
   forEachEntry(kind: MirrorKind, proxy: number | undefined, fn: (view: DataView, offset: number) => void): number {
-    const bits = KIND_BITS[kind];
-    if (!bits) throw new IfpxError("EINVAL", `unknown kind ${kind}: "addr", "route" or "neigh"`);
+    const bits = kindBits(kind);
+    if (typeof fn !== "function") throw new IfpxError("EINVAL", "forEachEntry needs a function");
+    if (!bits) throw new IfpxError("EINVAL", `unknown kind: "addr", "route" or "neigh"`);
     if (proxy !== undefined && !this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${proxy} is not a proxy`);
     const x = this.core.x;
     this.core.check(x.query_begin(proxy ?? -1, bits), "query");
@@ -686,8 +778,8 @@ export class Ifpx {
 
   /** Number of mirrored entries: kind "addr" | "route" | "neigh", for one proxy or all. */
   mirrorCount(kind: MirrorKind, proxy?: number): number {
-    const k = KIND_BITS[kind] ?? 0;
-    if (!k) throw new IfpxError("EINVAL", `unknown kind ${kind}`);
+    const k = kindBits(kind);
+    if (!k) throw new IfpxError("EINVAL", `unknown kind: "addr", "route" or "neigh"`);
     if (proxy !== undefined && !this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${proxy} is not a proxy`);
     return this.core.x.mirror_count(k, proxy ?? -1) >>> 0;
   }
@@ -707,7 +799,11 @@ export class Ifpx {
     // then STOPS the handle and calls back with a negative status. drain()
     // has read the ENOBUFS (which clears the error); start polling again or
     // the listener would go deaf after its first overrun.
-    if (status < 0 && this.poll && this.sock) this.rearm();
+    try {
+      if (status < 0 && this.poll && this.sock) this.rearm();
+    } catch (e) {
+      this.report(e);
+    }
   }
 
   private drain(): void {
@@ -879,15 +975,14 @@ export class Ifpx {
   private watchSync(): void {
     this.syncProgressAt = Date.now();
     if (this.syncWatchdog) return;
-    this.syncWatchdog = setInterval(() => {
+    this.syncWatchdog = safeInterval(() => {
       const sync = this.sync;
       if (!sync || !this.sock) { clearInterval(this.syncWatchdog); this.syncWatchdog = undefined; return; }
       if (Date.now() - this.syncProgressAt < SYNC_STALL_MS) return;
       this.syncProgressAt = Date.now();
       this.counters.syncStalls++;
       this.restartSync(sync);
-    }, SYNC_STALL_MS / 4);
-    this.syncWatchdog.unref?.();
+    }, SYNC_STALL_MS / 4, this.reporter);
   }
 
   private startSync(reason: SyncState["reason"], kinds = KIND_ALL): void {
@@ -932,7 +1027,7 @@ export class Ifpx {
     const sync = this.sync;
     this.report(new IfpxError("EIO", "netlink dump request failed; retrying in 100 ms", errno));
     this.counters.dumpRetries++;
-    setTimeout(() => { if (sync && this.sync === sync && this.sock) this.sendDump(); }, 100);
+    safeTimeout(() => { if (sync && this.sync === sync && this.sock) this.sendDump(); }, 100, this.reporter);
   }
 
   private dumpFinished(flags: number, error: number): void {
@@ -940,7 +1035,7 @@ export class Ifpx {
     if (flags & ST_ERROR) {
       if (-error === EBUSY || -error === libc.EINTR) {
         this.counters.dumpRetries++;
-        setTimeout(() => { if (this.sync === sync && this.sock) this.sendDump(); }, 10);
+        safeTimeout(() => { if (this.sync === sync && this.sock) this.sendDump(); }, 10, this.reporter);
         return;
       }
       if (-error === libc.ENOBUFS) {
@@ -1041,7 +1136,7 @@ export class Ifpx {
         if (run >= 0) { this.publish(ptr + run * RECORD_SIZE, i - run); run = -1; }
         let consumed = false;
         try {
-          consumed = !!cb(decodeEvent(dv, rec));
+          consumed = consumes(cb(decodeEvent(dv, rec)), this.onCallbackRejected);
         } catch (e) {
           this.counters.callbackErrors++;
           this.report(e);
@@ -1055,7 +1150,11 @@ export class Ifpx {
       this.dispatching--;
     }
     if (!this.dispatching) {
-      while (this.deferred.length) this.deferred.shift()!();
+      // a deferred step (a late bind's replay) that fails must not cancel the others
+      while (this.deferred.length) {
+        const fn = this.deferred.shift()!;
+        try { fn(); } catch (e) { this.report(e); }
+      }
     }
   }
 
@@ -1077,22 +1176,30 @@ export class Ifpx {
    */
   private watchOverflow(): void {
     if (this.overflowTimer) return;
-    const tick = () => {
+    // a failure is reported and ends this round; the next lost record starts another
+    const tick = guarded(() => {
       this.overflowTimer = undefined;
       if (this.closed) return;
       let pending = this.rings.size ? this.core.x.queues_flush(this.core.x.seq_last()) : 0;
       for (const q of this.externals) if (q.flushOverflow && !q.flushOverflow()) pending++;
       if (pending > 0) this.overflowTimer = setTimeout(tick, 1).unref();
-    };
+    }, this.reporter);
     this.overflowTimer = setTimeout(tick, 1).unref();
   }
 
   // ---- helpers --------------------------------------------------------------
 
   private report(e: unknown): void {
-    if (this.opts.onError) this.opts.onError(e);
-    else console.error("ifpx:", e);
+    reportSafely(this.opts.onError, e);
   }
+
+  private readonly reporter = (e: unknown): void => this.report(e);
+
+  // a callback's promise rejected (host/callback-result.ts)
+  private readonly onCallbackRejected = (e: unknown): void => {
+    this.counters.callbackErrors++;
+    this.report(e);
+  };
 
   private assertOpen(): void {
     if (this.closed) throw new IfpxError("ECLOSED", "this Ifpx instance was disposed");
@@ -1101,6 +1208,10 @@ export class Ifpx {
   private checkId(id: number, what: string): void {
     if (!Number.isInteger(id) || id < 0 || id > MAX_PORT_ID) throw new IfpxError("EINVAL", `invalid ${what} ${id}: an integer 0..${MAX_PORT_ID}`);
   }
+}
+
+function kindBits(kind: unknown): number {
+  return typeof kind === "string" && Object.hasOwn(KIND_BITS, kind) ? KIND_BITS[kind as MirrorKind] : 0;
 }
 
 function isType(t: unknown): t is number {
