@@ -14,7 +14,7 @@ import {
   RTMGRP_LINK, RTMGRP_NEIGH, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_IFADDR, RTMGRP_IPV6_ROUTE, RTMGRP_NEXTHOP,
 } from "./netlink-socket.js";
 import { createTap, resolveInterface, queryLink, type TapHandle } from "./tap.js";
-import { IfpxError } from "./errors.js";
+import { IfpxError, shown } from "./errors.js";
 import { inNetns } from "./netns.js";
 import * as libc from "./libc.js";
 import { decodeEvent, EventType, type IfpxEvent } from "./record.js";
@@ -208,7 +208,7 @@ export class Ifpx {
     if (r) {
       for (const [kind, n] of [[2, r.addresses], [4, r.routes4], [16, r.routes6], [8, r.neighbours]] as const) {
         if (!n) continue; // nothing to reserve
-        if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) throw new IfpxError("EINVAL", `reserve: ${n} is not a valid number of entries`);
+        if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) throw new IfpxError("EINVAL", `reserve: ${shown(n)} is not a valid number of entries`);
         const r = callCore(() => this.core.x.mirror_reserve(kind, n), "ENOSPC", `reserve: cannot size the mirror for ${n} entries`);
         if (r < 0) throw new IfpxError("ENOSPC", `reserve: cannot size the mirror for ${n} entries (memory limit)`);
       }
@@ -272,7 +272,7 @@ export class Ifpx {
   destroyProxy(id: number): void {
     this.checkId(id, "proxy id");
     const p = this.proxies.get(id);
-    if (!p) throw new IfpxError("EINVAL", `${id} is not a proxy`);
+    if (!p) throw new IfpxError("EINVAL", `${shown(id)} is not a proxy`);
     this.core.check(this.core.x.proxy_remove(id), `cannot remove proxy ${id}`);
     this.proxies.delete(id);
     if (p.tap) libc.close(p.tap.fd); // the kernel deletes a non-persistent tap with its last fd
@@ -304,7 +304,7 @@ export class Ifpx {
     this.assertOpen();
     this.checkId(port, "port id");
     this.checkId(proxy, "proxy id");
-    if (!this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${proxy} is not a proxy`);
+    if (!this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${shown(proxy)} is not a proxy`);
     if (this.proxies.has(port)) throw new IfpxError("EINVAL", `${port} is a proxy; a proxy cannot be bound to a proxy`);
     if (this.opts.ports && !this.opts.ports.isValidPort(port)) throw new IfpxError("EINVAL", `${port} is not a valid ${this.opts.ports.kind} port`);
     this.core.check(this.core.x.port_bind(port, proxy), `cannot bind port ${port} to proxy ${proxy}`);
@@ -329,7 +329,7 @@ export class Ifpx {
   /** rte_ifpx_port_get: fills `out` with up to out.length port ids and returns the TOTAL count. */
   portsOf(proxy: number, out?: Uint16Array | number[]): number {
     this.checkId(proxy, "proxy id");
-    if (!this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${proxy} is not a proxy`);
+    if (!this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${shown(proxy)} is not a proxy`);
     if (out !== undefined && !(out instanceof Uint16Array) && !Array.isArray(out)) throw new IfpxError("EINVAL", "portsOf: out must be a Uint16Array or an array");
     const total = this.core.x.ports_of_proxy(proxy, 0, 0);
     this.core.check(total, `ports of ${proxy}`);
@@ -400,7 +400,7 @@ export class Ifpx {
 
   /** rte_ifpx_callbacks_unregister */
   unregisterCallback(type: number): void {
-    if (!isType(type)) throw new IfpxError("EINVAL", `not an event type: ${type}`);
+    if (!isType(type)) throw new IfpxError("EINVAL", `not an event type: ${shown(type)}`);
     this.callbacks[type] = undefined;
     this.updateWanted();
   }
@@ -749,7 +749,7 @@ export class Ifpx {
     const bits = kindBits(kind);
     if (typeof fn !== "function") throw new IfpxError("EINVAL", "forEachEntry needs a function");
     if (!bits) throw new IfpxError("EINVAL", `unknown kind: "addr", "route" or "neigh"`);
-    if (proxy !== undefined && !this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${proxy} is not a proxy`);
+    if (proxy !== undefined && !this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${shown(proxy)} is not a proxy`);
     const x = this.core.x;
     this.core.check(x.query_begin(proxy ?? -1, bits), "query");
     let total = 0;
@@ -780,7 +780,7 @@ export class Ifpx {
   mirrorCount(kind: MirrorKind, proxy?: number): number {
     const k = kindBits(kind);
     if (!k) throw new IfpxError("EINVAL", `unknown kind: "addr", "route" or "neigh"`);
-    if (proxy !== undefined && !this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${proxy} is not a proxy`);
+    if (proxy !== undefined && !this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${shown(proxy)} is not a proxy`);
     return this.core.x.mirror_count(k, proxy ?? -1) >>> 0;
   }
 
@@ -1206,7 +1206,7 @@ export class Ifpx {
   }
 
   private checkId(id: number, what: string): void {
-    if (!Number.isInteger(id) || id < 0 || id > MAX_PORT_ID) throw new IfpxError("EINVAL", `invalid ${what} ${id}: an integer 0..${MAX_PORT_ID}`);
+    if (!Number.isInteger(id) || id < 0 || id > MAX_PORT_ID) throw new IfpxError("EINVAL", `invalid ${what} ${shown(id)}: an integer 0..${MAX_PORT_ID}`);
   }
 }
 
