@@ -106,8 +106,8 @@ export const H_MARKER: usize = 320;
 export const RING_HDR: usize = 384;
 
 // The most slots a ring may have: a ring is one heap block, and the runtime's
-// largest block is 1 GiB (BLOCK_MAXSIZE); 2^23 slots of 64 B plus the header
-// and the 64-byte alignment fit, 2^24 do not.
+// largest block is 1 GiB (state.ts HEAP_MAX_BLOCK); 2^23 slots of 64 B plus the
+// header and the 64-byte alignment fit, 2^24 do not.
 export const RING_MAX_SLOTS: u32 = 1 << 23;
 
 const EINVAL: i32 = 22;

@@ -12,6 +12,7 @@ import {
   queues_add_impl, queues_remove_impl, queues_publish_impl, queues_count_impl,
   queues_get_impl, queues_clear_impl, queue_finish, queues_detach_impl, queue_take_overflow_impl, queues_flush_impl,
 } from "./queues";
+import { HEAP_MAX_BLOCK } from "./state";
 
 export function ring_version(): u32 { return 2; }
 export function ring_hdr_size(): u32 { return <u32>RING_HDR; }
@@ -31,7 +32,7 @@ export function ring_size(slots: u32): usize {
 // still traps inside the runtime; the host turns that into ENOSPC).
 const ADDRESS_LIMIT: u64 = (<u64>1 << 32) - (<u64>1 << 20);
 @inline function room_for(bytes: u64): bool {
-  return memory_bytes() + bytes + 256 <= ADDRESS_LIMIT;
+  return bytes <= HEAP_MAX_BLOCK && memory_bytes() + bytes + 256 <= ADDRESS_LIMIT;
 }
 
 // generation of the last ring made here (a wasm global of the main instance)

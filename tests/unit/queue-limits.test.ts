@@ -127,6 +127,8 @@ test("sizes past the limit or malformed: EINVAL with the limit; no abort, no tra
   for (const maxReaders of [0, -1, 1.5, 17, NaN, 2 ** 31] as unknown[]) expectCode(() => new Queue(core, { maxReaders: maxReaders as number }), "EINVAL", `maxReaders ${String(maxReaders)}`);
   expectCode(() => new Queue(core, { mode: "spmc" as any }), "EINVAL", "mode");
   expectCode(() => new Queue(core, 5 as any), "EINVAL", "options not an object");
+  // the allocation exports refuse what the runtime would abort on
+  for (const bytes of [2 ** 30, 2 ** 31, 2 ** 32 - 1]) assert.is(core.exports.ring_buf_alloc(bytes) >>> 0, 0, `ring_buf_alloc(${bytes})`);
   // the core still works
   const q = new Queue(core, { slots: 4 });
   assert.is(q.enqueue(recs(2, 1)), 2);
