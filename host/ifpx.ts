@@ -793,7 +793,7 @@ export class Ifpx {
     try {
       this.drain();
     } catch (e) {
-      this.report(e);
+      this.recoverFrom(e);
     }
     // An overrun sets the socket error: poll() reports POLLERR, and libuv
     // then STOPS the handle and calls back with a negative status. drain()
@@ -879,7 +879,7 @@ export class Ifpx {
         this.processRange(d.off, d.end);
       }
     } catch (e) {
-      this.reportQuietly(e);
+      this.recoverFrom(e);
     } finally {
       // whatever happened above, someone must read the socket next
       try { this.afterDumpBatch(); } catch (e) { this.reportQuietly(e); }
@@ -902,6 +902,22 @@ export class Ifpx {
   // an error from a pool completion must not escape into koffi (nothing would catch it)
   private reportQuietly(e: unknown): void {
     try { this.report(e); } catch { /* onError threw */ }
+  }
+
+  /**
+   * Receiving or parsing failed part-way: the datagrams read are gone, so the
+   * mirror may now miss what they said. Report, and read the kernel's state
+   * again (as after an overrun) so that nothing stays lost.
+   */
+  private recoverFrom(e: unknown): void {
+    this.reportQuietly(e);
+    if (!this.sock) return;
+    try {
+      this.resyncKinds(KIND_ALL);
+      if (this.pendingKinds && !this.sync && !this.dumpRx?.inFlight) this.startSync("resync", this.pendingKinds);
+    } catch (again) {
+      this.reportQuietly(again);
+    }
   }
 
   private processRange(start: number, len: number): void {
