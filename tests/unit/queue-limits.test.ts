@@ -8,6 +8,7 @@ import { createCore } from "../../host/wasm.js";
 import { Queue, QueueReader } from "../../host/queue.js";
 import { RingHdr } from "../../host/ring-layout.js";
 import { IfpxError } from "../../host/errors.js";
+import { Ifpx } from "../../host/ifpx.js";
 
 const REC = 64;
 
@@ -228,6 +229,36 @@ test("forged and stale handles: EINVAL, never a trap", () => {
   q2.enqueue(recs(8, 1));
   const r2 = q2.reader();
   for (const m of [-1, 0, NaN, 1.5, 2 ** 32, -(2 ** 31), Infinity]) assert.ok(r2.dequeue(m) <= 2, `dequeue(${m})`);
+});
+
+test("Ifpx.queueAdd: forged pointers, foreign and closed queues are EINVAL; the instance's rings untouched", async () => {
+  const ifpx = new Ifpx();
+  const other = new Ifpx();
+  try {
+    const q = ifpx.createQueue({ slots: 8 });
+    ifpx.queueAdd(q);
+    const h = header(q);
+    const closed = ifpx.createQueue({ slots: 8 });
+    closed.close();
+    const size = q.handle.memory.buffer.byteLength;
+    for (const [what, bad] of [
+      ["top of the address space", { ptr: 0xffffffc0 }], ["negative", { ptr: -64 }], ["past the memory", { ptr: size }],
+      ["unaligned", { ptr: q.ptr + 8 }], ["inside a ring's slots", { ptr: q.ptr + RingHdr.SIZE }], ["NaN", { ptr: NaN }],
+      ["a string", { ptr: String(q.ptr) }], ["a closed queue", closed], ["another instance's queue", other.createQueue({ slots: 8 })],
+      ["a handle of another memory", { ptr: q.ptr, handle: { memory: other.coreHandle.share.memory } }],
+    ] as [string, any][]) {
+      expectCode(() => ifpx.queueAdd(bad), "EINVAL", what);
+    }
+    expectCode(() => ifpx.queueAdd(q), "EEXIST", "twice");
+    expectCode(() => ifpx.queueAdd({ ptr: q.ptr }), "EEXIST", "the same ring through another object");
+    assert.equal(header(q), h);
+    // createQueue past the limits: typed
+    expectCode(() => ifpx.createQueue({ slots: 1 << 26 }), "EINVAL", "2^26 slots");
+    expectCode(() => ifpx.createQueue({ slots: 1 << 25 }), "EINVAL", "2^25 slots");
+  } finally {
+    await ifpx.dispose();
+    await other.dispose();
+  }
 });
 
 test.run();
