@@ -161,7 +161,8 @@ export class Ifpx {
   private readonly opts: IfpxOptions;
   private readonly proxies = new Map<number, ProxyEntry>();
   private readonly callbacks: (Callback | undefined)[] = new Array(EventType.END + 1).fill(undefined);
-  private readonly rings = new Set<RingQueue>();
+  // each ring with the pointer checked when it was added (a getter cannot change it later)
+  private readonly rings = new Map<RingQueue, number>();
   private readonly externals = new Set<ExternalQueue>();
   private readonly backlogs = new Map<AnyQueue, Backlog>();
   private scratch = 0;
@@ -446,7 +447,7 @@ export class Ifpx {
     const r = this.core.x.queues_add(ptr);
     if (r === -17) throw new IfpxError("EEXIST", "this queue (or another object for the same ring) is already added");
     this.core.check(r, "cannot add queue");
-    this.rings.add(q);
+    this.rings.set(q, ptr);
     this.updateWanted();
   }
 
@@ -465,8 +466,9 @@ export class Ifpx {
 
   private endRing(q: RingQueue): void {
     // detached while replaying: close it directly (END), drop what was pending
-    if (this.dropBacklog(q)) this.core.x.ring_close(q.ptr);
-    else this.core.x.queues_remove(q.ptr);
+    const ptr = this.rings.get(q)!;
+    if (this.dropBacklog(q)) this.core.x.ring_close(ptr);
+    else this.core.x.queues_remove(ptr);
   }
 
   private dropBacklog(q: AnyQueue): boolean {
@@ -510,11 +512,11 @@ export class Ifpx {
     const x = this.core.x;
     // out of the delivery set: live records go to the backlog, after the snapshot
     if (ext) this.externals.delete(q);
-    else this.core.check(x.queues_detach((q as RingQueue).ptr), "replayInto: cannot detach the queue");
+    else this.core.check(x.queues_detach(this.rings.get(q as RingQueue)!), "replayInto: cannot detach the queue");
     this.backlogs.set(q, b);
     let lost: number;
     try {
-      lost = ext ? q.takeOverflow!() : x.queue_take_overflow((q as RingQueue).ptr) >>> 0;
+      lost = ext ? q.takeOverflow!() : x.queue_take_overflow(this.rings.get(q as RingQueue)!) >>> 0;
     } catch (e) {
       this.failBacklog(b, e);
       return b.done;
@@ -561,7 +563,7 @@ export class Ifpx {
     const q = b.queue;
     try {
       if (isExternal(q)) this.externals.add(q);
-      else if (this.core.x.queues_add(q.ptr) < 0) this.rings.delete(q);
+      else if (this.core.x.queues_add(this.rings.get(q)!) < 0) this.rings.delete(q);
     } catch { /* reported below */ }
     this.updateWanted();
     b.reject(e);
@@ -584,7 +586,7 @@ export class Ifpx {
         k = q.tryPublish!(recs, n);
       } else {
         this.core.bytes.set(recs, this.scratch);
-        k = x.ring_enqueue(q.ptr, this.scratch, n) >>> 0;
+        k = x.ring_enqueue(this.rings.get(q)!, this.scratch, n) >>> 0;
       }
       b.head += k * RECORD_SIZE;
       if (b.head === c.length) { b.chunks.shift(); b.head = 0; }
@@ -592,7 +594,7 @@ export class Ifpx {
     }
     this.backlogs.delete(q);
     if (isExternal(q)) this.externals.add(q);
-    else this.core.check(x.queues_add(q.ptr), "replayInto: cannot re-add the queue");
+    else this.core.check(x.queues_add(this.rings.get(q)!), "replayInto: cannot re-add the queue");
     b.resolve();
   }
 
@@ -653,7 +655,7 @@ export class Ifpx {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.stopListening();
-    for (const q of this.rings) this.endRing(q);
+    for (const q of this.rings.keys()) this.endRing(q);
     this.rings.clear();
     this.externals.clear();
     this.unregisterAllCallbacks();
