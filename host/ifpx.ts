@@ -27,6 +27,7 @@ import { callCore } from "./core-call.js";
 import { checkOptions } from "./options-check.js";
 import { consumes } from "./callback-result.js";
 import { guarded, reportSafely, safeInterval, safeTimeout } from "./safe-timer.js";
+import { watchNetnsName, type NetnsWatch } from "./netns-watch.js";
 
 /** A truthy return consumes the event; a Promise does not (README, Callbacks): its rejection goes to onError. */
 export type Callback = (event: IfpxEvent) => boolean | void | undefined | number | PromiseLike<unknown>;
@@ -189,6 +190,7 @@ export class Ifpx {
   private sendPending = false;
   private justSent = false;
   private paused = false;
+  private netnsWatch: NetnsWatch | undefined;
 
   private readonly dumps: [type: number, family: number][];
   private readonly groups: number;
@@ -638,6 +640,8 @@ export class Ifpx {
     }
     this.sock = sock;
     this.paused = false;
+    if (this.netns) this.netnsWatch = watchNetnsName(this.netns, guarded(() => this.report(new IfpxError("ENOENT",
+      `network namespace "${this.netns}" was deleted (or its name now points to another): ifpx keeps watching the old one, which lives on while ifpx holds it; close() to let go`)), this.reporter));
     const started = new Promise<void>((resolve, reject) => { this.listenWaiter = { resolve, reject }; });
     try {
       this.startSync("initial");
@@ -680,6 +684,8 @@ export class Ifpx {
   }
 
   private async stopListening(): Promise<void> {
+    this.netnsWatch?.close();
+    this.netnsWatch = undefined;
     if (this.poll) { this.poll.stop(); this.poll.close(); this.poll = undefined; }
     const sock = this.sock;
     this.sock = undefined;

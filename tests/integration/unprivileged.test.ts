@@ -3,7 +3,7 @@
 // synchronous throw). Runs children as `nobody` (setpriv), and one in a mount
 // namespace where /dev/net/tun does not exist (unshare -m, a tmpfs over /dev/net).
 // Also: a watched namespace deleted while listening (README: the listener
-// holds it alive and goes on).
+// holds it alive and goes on; onError is told once).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync } from "node:child_process";
@@ -49,9 +49,10 @@ test("missing /dev/net/tun: createProxy() throws ENODEV", () => {
   assert.match(r.message, /\/dev\/net\/tun/);
 });
 
-test("the watched namespace deleted while listening: the listener goes on, close() resolves", async () => {
+test("the watched namespace deleted while listening: onError hears ENOENT once, the listener goes on, close() resolves", async () => {
   const ns = createNetns();
-  const ifpx = new Ifpx({ netns: ns.name });
+  const errors: any[] = [];
+  const ifpx = new Ifpx({ netns: ns.name, onError: (e) => errors.push(e) });
   const c = new Collector();
   try {
     const proxy = ifpx.createProxy({ name: "prxa" });
@@ -64,6 +65,12 @@ test("the watched namespace deleted while listening: the listener goes on, close
     ifpx.resync();
     await c.waitFor([{ type: "RESYNC_DONE" }], 5000);
     assert.ok(ifpx.info(proxy).up, "the proxy is still watched");
+    const deadline = Date.now() + 3000;
+    while (!errors.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.is(errors.length, 1, "signalled once");
+    assert.instance(errors[0], IfpxError);
+    assert.is(errors[0].code, "ENOENT");
+    assert.match(errors[0].message, /was deleted/);
   } finally {
     await ifpx.dispose();
     ns.remove();
