@@ -1190,7 +1190,13 @@ export class Ifpx {
     }
     if (this.externals.size) {
       const view = this.core.bytes.subarray(ptr, ptr + n * RECORD_SIZE);
-      for (const q of this.externals) if (q.publish(view, n) < n && q.flushOverflow) this.watchOverflow();
+      for (const q of this.externals) {
+        try {
+          if (q.publish(view, n) < n && q.flushOverflow) this.watchOverflow();
+        } catch (e) {
+          this.dropBrokenQueue(q, e);
+        }
+      }
     }
   }
 
@@ -1205,10 +1211,27 @@ export class Ifpx {
       this.overflowTimer = undefined;
       if (this.closed) return;
       let pending = this.rings.size ? this.core.x.queues_flush(this.core.x.seq_last()) : 0;
-      for (const q of this.externals) if (q.flushOverflow && !q.flushOverflow()) pending++;
+      for (const q of this.externals) {
+        try {
+          if (q.flushOverflow && !q.flushOverflow()) pending++;
+        } catch (e) {
+          this.dropBrokenQueue(q, e);
+        }
+      }
       if (pending > 0) this.overflowTimer = setTimeout(tick, 1).unref();
     }, this.reporter);
     this.overflowTimer = setTimeout(tick, 1).unref();
+  }
+
+  /**
+   * An external queue threw (a closed DPDK ring, a consumer's bug): it leaves
+   * delivery at once, so that one broken queue neither stops the others nor
+   * floods onError, and onError is told why (EIO, with its error as cause).
+   */
+  private dropBrokenQueue(q: ExternalQueue, e: unknown): void {
+    if (!this.externals.delete(q)) return;
+    this.updateWanted();
+    this.report(Object.assign(new IfpxError("EIO", "an external queue threw and was removed from delivery (queueAdd it again once it works)"), { cause: e }));
   }
 
   // ---- helpers --------------------------------------------------------------

@@ -169,6 +169,28 @@ scenario("replay feeding timer: the queue throws while being refilled; replayInt
   } finally { await s.ifpx.dispose(); }
 });
 
+scenario("an external queue whose publish throws: removed from delivery, reported once, the others go on", async (ns) => {
+  const s = await setup(ns);
+  try {
+    s.ifpx.unregisterAllCallbacks();
+    const boom = new Injected("publish failed");
+    let calls = 0;
+    s.ifpx.queueAdd({ lost: 0, publish: () => { calls++; throw boom; }, close() {} });
+    const q = s.ifpx.createQueue({ slots: 256 });
+    s.ifpx.queueAdd(q);
+    const r = q.reader();
+    const ips: string[] = [];
+    const drain = () => { for (let n = r.dequeue(); n; n = r.dequeue()) for (let i = 0; i < n; i++) { const e: any = r.event(i); if (e.typeId === EventType.ADDR_ADD) ips.push(e.ip); } };
+    for (let i = 1; i <= 3; i++) ns.ip("addr", "add", `198.51.100.${60 + i}/24`, "dev", "prxa");
+    await until(() => { drain(); return ips.length === 3; }, "the ring got every event");
+    assert.is(calls, 1, "the broken queue was called once");
+    const reports = s.errors.filter((e: any) => e?.code === "EIO" && e.cause === boom);
+    assert.is(reports.length, 1);
+    assert.is(s.ifpx.stats().resyncs, 0, "no resync was needed");
+    r.close();
+  } finally { await s.ifpx.dispose(); }
+});
+
 scenario("late bind inside a callback: its deferred replay throws; reported, other work goes on", async (ns) => {
   const s = await setup(ns);
   try {
