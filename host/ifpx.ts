@@ -565,7 +565,11 @@ export class Ifpx {
     const q = b.queue;
     try {
       if (isExternal(q)) this.externals.add(q);
-      else if (this.core.x.queues_add(this.rings.get(q)!) < 0) this.rings.delete(q);
+      else if (this.core.x.queues_add(this.rings.get(q)!) < 0) {
+        // it cannot be delivered to any more: its consumer reads END rather than silence
+        this.core.x.ring_close(this.rings.get(q)!);
+        this.rings.delete(q);
+      }
     } catch { /* reported below */ }
     this.updateWanted();
     b.reject(e);
