@@ -25,7 +25,7 @@ import { m_delete, e_slot } from "./mirror";
 import { sync_begin_impl, sync_end_step_impl } from "./sync";
 import { replay_begin_impl, replay_step_impl } from "./replay";
 import { JOB_NONE } from "./jobs";
-import { O_JOB } from "./state";
+import { O_JOB, HEAP_MAX_BLOCK } from "./state";
 
 export function core_version(): u32 { return 1; }
 
@@ -271,6 +271,8 @@ export function mirror_reserve(kind: u32, entries: u32): i32 {
   // the stub allocator traps when memory cannot grow: check first (pages of 64 KiB, max 65536)
   const bytes = <u64>ncap * <u64>t_esize(<u32>k) + 65536;
   if ((bytes >> 16) + <u64>memory.size() + 1 > 65536) return -12;
+  // one block: past the allocator's largest the runtime would abort
+  if (<u64>ncap * <u64>t_esize(<u32>k) > HEAP_MAX_BLOCK) return -12;
   grow_to(<u32>k, ncap);
   return 0;
 }

@@ -10,7 +10,7 @@
 // route6 (64 B): +1 dst_len +2 tos +3 slot +4 table +8 priority +12 dst[16] +28 gw[16]
 //               +44 u32 gen +48 type +49 protocol +50 scope +51 nh_weight +52 nh_count +53 eflags
 // neigh (40 B): +1 family +2 ndm_type +3 slot +4 dst[16] +20 u32 gen +24 mac[6]
-//               +30 u16 state +32 u8 ntf_flags
+//               +30 u16 state +32 u8 ntf_flags +34 last known mac[6] (what a DEL reports)
 import { K_ADDR, K_R4, K_R6, K_NEIGH, E_SLOT, EF_GW6 } from "./table";
 import { gw6_addr } from "./gw6";
 import { tmpl_begin, emit, wanted } from "./staging";
@@ -55,6 +55,7 @@ export const N_GEN: usize = 20;
 export const N_MAC: usize = 24;
 export const N_STATE: usize = 30;
 export const N_FLAGS: usize = 32;
+export const N_LASTMAC: usize = 34;
 export const N_SIZE: u32 = 40;
 
 @inline export function e_slot(e: usize): u32 { return <u32>load<u8>(e + E_SLOT); }
@@ -125,7 +126,11 @@ export function fill_entry(k: u32, e: usize, add: bool, flags: u8): void {
     const t = tmpl_begin(ty, slot, v4 ? AF_INET : AF_INET6, flags);
     if (v4) store<u32>(t + R.R_NEIGH_IP, load<u32>(e + N_DST));
     else cpy16(t + R.R_NEIGH_IP, e + N_DST);
-    store<u32>(t + R.R_NEIGH_MAC, load<u32>(e + N_MAC)); store<u16>(t + R.R_NEIGH_MAC + 4, load<u16>(e + N_MAC + 4));
+    // A DEL reports the last MAC the entry had: `ip neigh del` is preceded by a
+    // FAILED NEWNEIGH without lladdr (reported as such, MAC zero), and the
+    // DELNEIGH carries none either.
+    const mac = e + (add ? N_MAC : N_LASTMAC);
+    store<u32>(t + R.R_NEIGH_MAC, load<u32>(mac)); store<u16>(t + R.R_NEIGH_MAC + 4, load<u16>(mac + 4));
     store<u16>(t + R.R_NEIGH_STATE, load<u16>(e + N_STATE));
     store<u8>(t + R.R_NEIGH_FLAGS, load<u8>(e + N_FLAGS));
     store<u8>(t + R.R_NEIGH_TYPE, load<u8>(e + N_TYPE));

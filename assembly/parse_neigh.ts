@@ -1,13 +1,15 @@
 // RTM_NEWNEIGH / RTM_DELNEIGH for proxies. Key: (proxy, family, dst).
 // Kernel quirk: `ip neigh del` first sends RTM_NEWNEIGH with NUD_FAILED and no
-// NDA_LLADDR, then RTM_DELNEIGH; the first is reported faithfully (NEIGH_ADD,
-// REPLACE, state FAILED, mac zero), as `ip neigh show` would show it.
+// NDA_LLADDR, then RTM_DELNEIGH without NDA_LLADDR (verified on 6.18, fixtures
+// s09-neigh-del, s15-neigh6-del); the first is reported faithfully (NEIGH_ADD,
+// REPLACE, state FAILED, mac zero), as `ip neigh show` would show it; the DEL
+// reports the last MAC the entry had (N_LASTMAC), as upstream's event does.
 import { attr_ok, attr_type, attr_next, AF_INET, AF_INET6, RTM_DELNEIGH, NDA_DST, NDA_LLADDR, NUD_NOARP, RTN_BROADCAST,
   RTN_MULTICAST, bswap32, cpy16, zero8 } from "./nl";
 import { S, O_SCRATCH, stat_inc, SS_FILTERED, SS_OTHER } from "./state";
 import { slot_of_ifindex } from "./proxies";
 import { K_NEIGH, t_find } from "./table";
-import { N_FAMILY, N_TYPE, N_DST, N_GEN, N_MAC, N_STATE, N_FLAGS, N_SIZE, stage_entry, m_insert, m_delete } from "./mirror";
+import { N_FAMILY, N_TYPE, N_DST, N_GEN, N_MAC, N_STATE, N_FLAGS, N_LASTMAC, N_SIZE, stage_entry, m_insert, m_delete } from "./mirror";
 import { live_flags, note_added, note_changed, cur_gen, KB_NEIGH } from "./sync";
 import { F_REPLACE } from "./record";
 
@@ -52,6 +54,7 @@ export function handle_neigh(m: usize, mlen: u32, type: u16): bool {
   store<u32>(c + N_GEN, cur_gen());
   const nl = lllen < 6 ? lllen : 6;
   for (let i: u32 = 0; i < nl; i++) store<u8>(c + N_MAC + i, load<u8>(ll + i));
+  if (nl) { store<u32>(c + N_LASTMAC, load<u32>(c + N_MAC)); store<u16>(c + N_LASTMAC + 4, load<u16>(c + N_MAC + 4)); }
   store<u16>(c + N_STATE, state);
   store<u8>(c + N_FLAGS, nflags);
 
@@ -59,6 +62,7 @@ export function handle_neigh(m: usize, mlen: u32, type: u16): bool {
   const e = t_find(K_NEIGH, c, false);
   if (type == RTM_DELNEIGH) {
     if (!e) return true;
+    if (nl) { store<u32>(e + N_LASTMAC, load<u32>(c + N_LASTMAC)); store<u16>(e + N_LASTMAC + 4, load<u16>(c + N_LASTMAC + 4)); }
     stage_entry(K_NEIGH, e, false, flags, -1);
     m_delete(K_NEIGH, e);
     return true;
@@ -74,6 +78,7 @@ export function handle_neigh(m: usize, mlen: u32, type: u16): bool {
     || load<u32>(e + N_MAC) != load<u32>(c + N_MAC) || load<u16>(e + N_MAC + 4) != load<u16>(c + N_MAC + 4);
   store<u8>(e + N_FLAGS, nflags);
   store<u8>(e + N_TYPE, ndtype);
+  if (nl) { store<u32>(e + N_LASTMAC, load<u32>(c + N_LASTMAC)); store<u16>(e + N_LASTMAC + 4, load<u16>(c + N_LASTMAC + 4)); }
   if (changed) {
     store<u32>(e + N_MAC, load<u32>(c + N_MAC)); store<u16>(e + N_MAC + 4, load<u16>(c + N_MAC + 4));
     store<u16>(e + N_STATE, state);

@@ -10,6 +10,10 @@
 //   line 0   0 magic u32 ("IFPR")   4 flags u32   8 slots u32   12 mask u32
 //           16 hdr size u32 (384)   20 block u32 (heap block of ring_alloc, 0 if none)
 //           24 zero u32 (never written: spinning threads yield with a timed wait on it)
+//           28 generation u32 (nonzero, unique per ring of this memory: a handle carries it)
+//           32 claims u32   36 scratch u32   40 burst u32   44 readers u32
+//              (the reader areas of a queue made by queue_alloc, 0 for a bare ring:
+//               a handle's copies must match them, see host/ring-handle.ts)
 //   line 1  64 prod.head u32        68 prod.tail u32   (the word consumers wait on)
 //           72 prod.cache u32: the producers' last seen cons.tail
 //   line 2 128 cons.head u32       132 cons.tail u32
@@ -80,6 +84,11 @@ export const H_MASK: usize = 12;
 export const H_HDR: usize = 16;
 export const H_BLOCK: usize = 20;
 export const H_ZERO: usize = 24; // always 0: timed waits on it are yields
+export const H_GEN: usize = 28;
+export const H_CLAIMS: usize = 32;
+export const H_SCRATCH: usize = 36;
+export const H_BURST: usize = 40;
+export const H_READERS: usize = 44;
 export const H_PROD_HEAD: usize = 64;
 export const H_PROD_TAIL: usize = 68;
 export const H_PROD_CACHE: usize = 72;
@@ -96,22 +105,42 @@ export const H_PUBLISHED: usize = 280;
 export const H_MARKER: usize = 320;
 export const RING_HDR: usize = 384;
 
+// The most slots a ring may have: a ring is one heap block, and the runtime's
+// largest block is 1 GiB (state.ts HEAP_MAX_BLOCK); 2^23 slots of 64 B plus the
+// header and the 64-byte alignment fit, 2^24 do not.
+export const RING_MAX_SLOTS: u32 = 1 << 23;
+
 const EINVAL: i32 = 22;
 // spins before a waiting thread yields the CPU (2 cores, more threads than cores)
 const SPINS: i32 = 256;
 
-@inline export function ring_bytes(slots: u32): usize {
-  return RING_HDR + (<usize>slots << 6);
+/** Bytes of a ring of `slots` records, in 64-bit arithmetic (slots << 6 wraps u32 from 2^26). */
+@inline export function ring_bytes(slots: u32): u64 {
+  return <u64>RING_HDR + (<u64>slots << 6);
 }
 
-@inline export function is_ring(r: usize): bool {
-  return r != 0 && (r & 63) == 0 && load<u32>(r + H_MAGIC) == RING_MAGIC;
+@inline export function valid_slots(slots: u32): bool {
+  return slots >= 2 && (slots & (slots - 1)) == 0 && slots <= RING_MAX_SLOTS;
+}
+
+/** Bytes of linear memory now (the bound for any pointer handed in). */
+@inline export function memory_bytes(): u64 {
+  return <u64>memory.size() << 16;
+}
+
+/** r is a ring header inside memory (checked at API boundaries, not per record). */
+export function is_ring(r: usize): bool {
+  if (r == 0 || (r & 63) != 0 || <u64>r + <u64>RING_HDR > memory_bytes()) return false;
+  if (load<u32>(r + H_MAGIC) != RING_MAGIC) return false;
+  const slots = load<u32>(r + H_SLOTS);
+  return valid_slots(slots) && load<u32>(r + H_MASK) == slots - 1 && load<u32>(r + H_HDR) == <u32>RING_HDR
+    && <u64>r + ring_bytes(slots) <= memory_bytes();
 }
 
 export function ring_setup(r: usize, slots: u32, flags: u32): i32 {
-  if (slots < 2 || (slots & (slots - 1)) != 0 || slots > (1 << 26)) return -EINVAL;
+  if (!valid_slots(slots)) return -EINVAL;
   if ((flags & ~(RING_F_SP | RING_F_SC)) != 0) return -EINVAL;
-  if (r == 0 || (r & 63) != 0) return -EINVAL;
+  if (r == 0 || (r & 63) != 0 || <u64>r + ring_bytes(slots) > memory_bytes()) return -EINVAL;
   memory.fill(r, 0, RING_HDR);
   store<u32>(r + H_FLAGS, flags);
   store<u32>(r + H_SLOTS, slots);

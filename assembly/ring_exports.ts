@@ -4,25 +4,39 @@
 // layout and the memory ordering, queues.ts for the registry and overflow.
 import {
   ring_bytes, ring_setup, is_ring, ring_enqueue_impl, ring_dequeue_impl, ring_count_impl,
-  ring_free_impl, ring_wait_impl, RING_HDR, RING_SPSC, RING_MPMC,
-  H_BLOCK, H_SLOTS, H_CLOSED, H_OVF_FLAG, H_OVF_LOST, H_OVF_TOTAL, H_OVF_COUNT, H_PUBLISHED,
+  ring_free_impl, ring_wait_impl, RING_HDR, RING_SPSC, RING_MPMC, RING_MAX_SLOTS, valid_slots, memory_bytes,
+  H_BLOCK, H_GEN, H_CLAIMS, H_SCRATCH, H_BURST, H_READERS, H_SLOTS, H_CLOSED, H_OVF_FLAG, H_OVF_LOST, H_OVF_TOTAL, H_OVF_COUNT, H_PUBLISHED,
   H_PROD_TAIL, H_CONS_TAIL,
 } from "./ring";
 import {
   queues_add_impl, queues_remove_impl, queues_publish_impl, queues_count_impl,
   queues_get_impl, queues_clear_impl, queue_finish, queues_detach_impl, queue_take_overflow_impl, queues_flush_impl,
 } from "./queues";
+import { HEAP_MAX_BLOCK } from "./state";
 
 export function ring_version(): u32 { return 2; }
 export function ring_hdr_size(): u32 { return <u32>RING_HDR; }
 export function ring_flag_spsc(): u32 { return RING_SPSC; }
 export function ring_flag_mpmc(): u32 { return RING_MPMC; }
+export function ring_max_slots(): u32 { return RING_MAX_SLOTS; }
 
-/** Bytes a ring of `slots` records needs (0 if slots is not a power of two >= 2). */
+/** Bytes a ring of `slots` records needs (0 if slots is not a power of two in 2..ring_max_slots()). */
 export function ring_size(slots: u32): usize {
-  if (slots < 2 || (slots & (slots - 1)) != 0 || slots > (1 << 26)) return 0;
-  return ring_bytes(slots);
+  if (!valid_slots(slots)) return 0;
+  return <usize>ring_bytes(slots);
 }
+
+// The runtime's bump allocator computes end addresses in 32 bits: a block that
+// would end past 4 GiB wraps instead of failing. Keep every allocation made
+// through these exports well below that (a memory.grow the system refuses
+// still traps inside the runtime; the host turns that into ENOSPC).
+const ADDRESS_LIMIT: u64 = (<u64>1 << 32) - (<u64>1 << 20);
+@inline function room_for(bytes: u64): bool {
+  return bytes <= HEAP_MAX_BLOCK && memory_bytes() + bytes + 256 <= ADDRESS_LIMIT;
+}
+
+// generation of the last ring made here (a wasm global of the main instance)
+let ring_gen: u32 = 0;
 
 /** Initialise a ring at ptr (64-byte aligned, ring_size(slots) bytes). 0 or -EINVAL. */
 export function ring_init(ptr: usize, slots: u32, flags: u32): i32 {
@@ -32,16 +46,40 @@ export function ring_init(ptr: usize, slots: u32, flags: u32): i32 {
 /** Main instance only: allocate (64-byte aligned) and initialise a ring. 0 on bad arguments. */
 export function ring_alloc(slots: u32, flags: u32): usize {
   let size = ring_size(slots);
-  if (size == 0 || (flags & ~3) != 0) return 0;
+  if (size == 0 || (flags & ~3) != 0 || !room_for(<u64>size + 64)) return 0;
   let block = heap.alloc(size + 64);
   let r = (block + 63) & ~(<usize>63);
   if (ring_setup(r, slots, flags) != 0) { heap.free(block); return 0; }
   store<u32>(r + H_BLOCK, <u32>block);
+  ring_gen = ring_gen == 0xffffffff ? 1 : ring_gen + 1;
+  store<u32>(r + H_GEN, ring_gen);
   return r;
 }
 
-/** Main instance only: a 64-byte aligned, zeroed buffer (reader/writer scratch). */
+/**
+ * Main instance only: a ring and the areas of its readers (claim words,
+ * producer staging of `burst` records, `readers` x `burst` records of reader
+ * scratch), recorded in the ring header so that a handle can be checked
+ * against them. 0: bad arguments or not enough address space.
+ */
+export function queue_alloc(slots: u32, flags: u32, burst: u32, readers: u32): usize {
+  if (!valid_slots(slots) || burst < 1 || burst > 65536 || readers < 1 || readers > 16) return 0;
+  const rec = <u64>burst << 6;
+  const aux = 64 + rec + <u64>readers * rec;
+  if (!room_for(ring_bytes(slots) + 64 + aux + 64)) return 0;
+  const r = ring_alloc(slots, flags);
+  if (r == 0) return 0;
+  const claims = ring_buf_alloc(<usize>aux);
+  store<u32>(r + H_CLAIMS, <u32>claims);
+  store<u32>(r + H_SCRATCH, <u32>(claims + 64 + <usize>rec));
+  store<u32>(r + H_BURST, burst);
+  store<u32>(r + H_READERS, readers);
+  return r;
+}
+
+/** Main instance only: a 64-byte aligned, zeroed buffer (reader/writer scratch). 0: no room. */
 export function ring_buf_alloc(bytes: usize): usize {
+  if (!room_for(<u64>bytes + 64)) return 0;
   let block = heap.alloc(bytes + 64);
   let p = (block + 63) & ~(<usize>63);
   memory.fill(p, 0, bytes);

@@ -114,6 +114,10 @@ export const STATE_SIZE: usize = 696;
 
 // Zeroed allocation. The stub runtime never frees: blocks replaced by a
 // doubling are simply lost (bounded by the size of the final block).
+/** The largest block the runtime's allocator hands out (its BLOCK_MAXSIZE, 1 GiB less its header):
+ *  a bigger request aborts inside the runtime, so callers check against this first. */
+export const HEAP_MAX_BLOCK: u64 = (<u64>1 << 30) - 64;
+
 export function zalloc(size: usize): usize {
   size = (size + 7) & ~7;
   if (size >= (1 << 20)) grow_memory_for(size);

@@ -32,3 +32,15 @@ export function fromErrno(errno: number, what: string): IfpxError {
   const e = Math.abs(errno);
   return new IfpxError(ERRNO_NAMES[e] ?? "EIO", `${what} (errno ${e})`, e);
 }
+
+/** A value as it may appear in an error message: never throws (symbols, bigints, hostile objects). */
+export function shown(v: unknown): string {
+  try {
+    if (typeof v === "string") return JSON.stringify(v.length > 64 ? v.slice(0, 64) + "..." : v);
+    if (typeof v === "object" && v !== null) return Array.isArray(v) ? "an array" : "an object";
+    if (typeof v === "function") return "a function";
+    return String(v);
+  } catch {
+    return typeof v;
+  }
+}

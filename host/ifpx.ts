@@ -14,7 +14,7 @@ import {
   RTMGRP_LINK, RTMGRP_NEIGH, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_IFADDR, RTMGRP_IPV6_ROUTE, RTMGRP_NEXTHOP,
 } from "./netlink-socket.js";
 import { createTap, resolveInterface, queryLink, type TapHandle } from "./tap.js";
-import { IfpxError } from "./errors.js";
+import { IfpxError, shown } from "./errors.js";
 import { inNetns } from "./netns.js";
 import * as libc from "./libc.js";
 import { decodeEvent, EventType, type IfpxEvent } from "./record.js";
@@ -23,8 +23,15 @@ import { BatchReceiver } from "./recv-batch.js";
 import { DumpReceiver, type DumpBatch } from "./dump-receiver.js";
 import type { ExternalQueue } from "./external-queue.js";
 import { FollowedKinds, type FollowKind, type Refusal } from "./followed-kinds.js";
+import { checkRing } from "./ring-handle.js";
+import { callCore } from "./core-call.js";
+import { checkOptions } from "./options-check.js";
+import { consumes } from "./callback-result.js";
+import { guarded, reportSafely, safeInterval, safeTimeout } from "./safe-timer.js";
+import { watchNetnsName, type NetnsWatch } from "./netns-watch.js";
 
-export type Callback = (event: IfpxEvent) => boolean | void | undefined | number;
+/** A truthy return consumes the event; a Promise does not (README, Callbacks): its rejection goes to onError. */
+export type Callback = (event: IfpxEvent) => boolean | void | undefined | number | PromiseLike<unknown>;
 export interface CallbackRegistration { type: number; callback: Callback }
 
 export type { ExternalQueue } from "./external-queue.js";
@@ -146,6 +153,8 @@ interface Backlog {
   timer?: ReturnType<typeof setTimeout>;
   done: Promise<void>;
   resolve: () => void;
+  /** the replay cannot go on: the promise rejects with this error */
+  reject: (error: unknown) => void;
 }
 
 interface SyncState {
@@ -165,7 +174,8 @@ export class Ifpx {
   private readonly opts: IfpxOptions;
   private readonly proxies = new Map<number, ProxyEntry>();
   private readonly callbacks: (Callback | undefined)[] = new Array(EventType.END + 1).fill(undefined);
-  private readonly rings = new Set<RingQueue>();
+  // each ring with the pointer checked when it was added (a getter cannot change it later)
+  private readonly rings = new Map<RingQueue, number>();
   private readonly externals = new Set<ExternalQueue>();
   private readonly backlogs = new Map<AnyQueue, Backlog>();
   private scratch = 0;
@@ -192,17 +202,18 @@ export class Ifpx {
   private sendPending = false;
   private justSent = false;
   private paused = false;
+  private netnsWatch: NetnsWatch | undefined;
 
   private readonly dumps: [type: number, family: number][];
   private readonly groups: number;
   private readonly followed: FollowedKinds;
 
-  constructor(opts: IfpxOptions = {}) {
-    this.opts = opts;
+  constructor(options: IfpxOptions = {}) {
+    const opts = this.opts = checkOptions(options);
     this.netns = opts.netns;
     const fam = opts.families ?? [4, 6];
-    if (!Array.isArray(fam) || !fam.length || fam.some((f) => f !== 4 && f !== 6)) {
-      throw new IfpxError("EINVAL", `families must be a non-empty list of 4 and/or 6, got ${JSON.stringify(opts.families)}`);
+    if (!Array.isArray(fam) || !fam.length || fam.length > 2 || fam.some((f) => f !== 4 && f !== 6)) {
+      throw new IfpxError("EINVAL", "families must be a non-empty list of 4 and/or 6");
     }
     const v4 = fam.includes(4), v6 = fam.includes(6);
     // both: one AF_UNSPEC dump per kind; one family: that family's dumps only
@@ -214,8 +225,9 @@ export class Ifpx {
     if (r) {
       for (const [kind, n] of [[2, r.addresses], [4, r.routes4], [16, r.routes6], [8, r.neighbours]] as const) {
         if (!n) continue; // nothing to reserve
-        if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) throw new IfpxError("EINVAL", `reserve: ${n} is not a valid number of entries`);
-        if (this.core.x.mirror_reserve(kind, n) < 0) throw new IfpxError("ENOSPC", `reserve: cannot size the mirror for ${n} entries (memory limit)`);
+        if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) throw new IfpxError("EINVAL", `reserve: ${shown(n)} is not a valid number of entries`);
+        const r = callCore(() => this.core.x.mirror_reserve(kind, n), "ENOSPC", `reserve: cannot size the mirror for ${n} entries`);
+        if (r < 0) throw new IfpxError("ENOSPC", `reserve: cannot size the mirror for ${n} entries (memory limit)`);
       }
     }
     this.updateWanted();
@@ -226,13 +238,16 @@ export class Ifpx {
   /** rte_ifpx_proxy_create: a tap the library holds (so it has carrier), its proxy id. */
   createProxy(opts: { name?: string } = {}): number {
     this.assertOpen();
+    if (opts !== undefined && opts !== null && typeof opts !== "object") throw new IfpxError("EINVAL", "createProxy takes { name? }");
+    const name = opts?.name;
+    if (name !== undefined && typeof name !== "string") throw new IfpxError("EINVAL", "createProxy: name must be a string");
     if (this.opts.ports) {
       // net_tap creates its tap in the namespace of the calling thread
       const ports = this.opts.ports;
-      const p = inNetns(this.netns, () => ports.createProxy(opts));
+      const p = inNetns(this.netns, () => ports.createProxy({ name }));
       return this.addProxy({ id: p.id, ifindex: p.ifindex, name: p.name, owned: true });
     }
-    const tap = createTap(opts.name, this.netns);
+    const tap = createTap(name, this.netns);
     try {
       return this.addProxy({ id: this.freeProxyId(), ifindex: tap.ifindex, name: tap.name, tap, owned: true });
     } catch (e) {
@@ -248,6 +263,10 @@ export class Ifpx {
    */
   adoptProxy(nameOrIndexOrDevarg: string | number): number {
     this.assertOpen();
+    const v = nameOrIndexOrDevarg;
+    if (!(typeof v === "string" && v.length > 0 && v.length <= 4096 && !v.includes("\0")) && !(Number.isInteger(v) && (v as number) > 0 && (v as number) <= 0x7fffffff)) {
+      throw new IfpxError("EINVAL", "adoptProxy takes an interface name, a positive ifindex or (DPDK mode) a devarg");
+    }
     if (this.opts.ports && typeof nameOrIndexOrDevarg === "string") {
       const ports = this.opts.ports;
       const p = inNetns(this.netns, () => ports.createProxyByDevarg(nameOrIndexOrDevarg));
@@ -270,7 +289,7 @@ export class Ifpx {
   destroyProxy(id: number): void {
     this.checkId(id, "proxy id");
     const p = this.proxies.get(id);
-    if (!p) throw new IfpxError("EINVAL", `${id} is not a proxy`);
+    if (!p) throw new IfpxError("EINVAL", `${shown(id)} is not a proxy`);
     this.core.check(this.core.x.proxy_remove(id), `cannot remove proxy ${id}`);
     this.proxies.delete(id);
     if (p.tap) libc.close(p.tap.fd); // the kernel deletes a non-persistent tap with its last fd
@@ -302,7 +321,7 @@ export class Ifpx {
     this.assertOpen();
     this.checkId(port, "port id");
     this.checkId(proxy, "proxy id");
-    if (!this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${proxy} is not a proxy`);
+    if (!this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${shown(proxy)} is not a proxy`);
     if (this.proxies.has(port)) throw new IfpxError("EINVAL", `${port} is a proxy; a proxy cannot be bound to a proxy`);
     if (this.opts.ports && !this.opts.ports.isValidPort(port)) throw new IfpxError("EINVAL", `${port} is not a valid ${this.opts.ports.kind} port`);
     this.core.check(this.core.x.port_bind(port, proxy), `cannot bind port ${port} to proxy ${proxy}`);
@@ -327,7 +346,8 @@ export class Ifpx {
   /** rte_ifpx_port_get: fills `out` with up to out.length port ids and returns the TOTAL count. */
   portsOf(proxy: number, out?: Uint16Array | number[]): number {
     this.checkId(proxy, "proxy id");
-    if (!this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${proxy} is not a proxy`);
+    if (!this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${shown(proxy)} is not a proxy`);
+    if (out !== undefined && !(out instanceof Uint16Array) && !Array.isArray(out)) throw new IfpxError("EINVAL", "portsOf: out must be a Uint16Array or an array");
     const total = this.core.x.ports_of_proxy(proxy, 0, 0);
     this.core.check(total, `ports of ${proxy}`);
     if (out && out.length && total) {
@@ -384,17 +404,20 @@ export class Ifpx {
   registerCallbacks(list: CallbackRegistration[]): void {
     if (!Array.isArray(list)) throw new IfpxError("EINVAL", "registerCallbacks takes an array of {type, callback}");
     for (const r of list) {
-      if (!r || !isType(r.type) || typeof r.callback !== "function") {
-        throw new IfpxError("EINVAL", `bad callback registration ${JSON.stringify(r?.type)}: type must be an EventType (0..${EventType.END}) and callback a function`);
+      if (!r || typeof r !== "object" || !isType(r.type) || typeof r.callback !== "function") {
+        throw new IfpxError("EINVAL", `bad callback registration: type must be an EventType (0..${EventType.END}) and callback a function`);
       }
     }
-    for (const r of list) this.callbacks[r.type] = r.callback;
+    // the checked values: getters are read once
+    const checked = list.map((r) => [r.type, r.callback] as const);
+    if (checked.some(([t, cb]) => !isType(t) || typeof cb !== "function")) throw new IfpxError("EINVAL", "a callback registration changed while it was read");
+    for (const [t, cb] of checked) this.callbacks[t] = cb;
     this.updateWanted();
   }
 
   /** rte_ifpx_callbacks_unregister */
   unregisterCallback(type: number): void {
-    if (!isType(type)) throw new IfpxError("EINVAL", `not an event type: ${type}`);
+    if (!isType(type)) throw new IfpxError("EINVAL", `not an event type: ${shown(type)}`);
     this.callbacks[type] = undefined;
     this.updateWanted();
   }
@@ -425,15 +448,22 @@ export class Ifpx {
     this.assertOpen();
     if (!q || typeof q !== "object") throw new IfpxError("EINVAL", "queueAdd needs a queue");
     if (isExternal(q)) {
+      if (typeof q.close !== "function") throw new IfpxError("EINVAL", "queueAdd: an external queue needs publish() and close()");
       if (this.externals.has(q)) throw new IfpxError("EEXIST", "this queue is already added");
       this.externals.add(q);
       this.updateWanted();
       return;
     }
-    const r = this.core.x.queues_add(q.ptr);
-    if (r === -17) throw new IfpxError("EEXIST", "this queue is already added");
+    // a Queue of another instance lives in another memory: its pointer means nothing here
+    const mem = (q as { handle?: { memory?: unknown } }).handle?.memory;
+    if (mem !== undefined && mem !== this.core.share.memory) throw new IfpxError("EINVAL", "queueAdd: this queue belongs to another Ifpx instance (createQueue of this one)");
+    const ptr = q.ptr;
+    checkRing(this.core.share.memory, ptr);
+    if (this.rings.has(q)) throw new IfpxError("EEXIST", "this queue is already added");
+    const r = this.core.x.queues_add(ptr);
+    if (r === -17) throw new IfpxError("EEXIST", "this queue (or another object for the same ring) is already added");
     this.core.check(r, "cannot add queue");
-    this.rings.add(q);
+    this.rings.set(q, ptr);
     this.updateWanted();
   }
 
@@ -452,8 +482,9 @@ export class Ifpx {
 
   private endRing(q: RingQueue): void {
     // detached while replaying: close it directly (END), drop what was pending
-    if (this.dropBacklog(q)) this.core.x.ring_close(q.ptr);
-    else this.core.x.queues_remove(q.ptr);
+    const ptr = this.rings.get(q)!;
+    if (this.dropBacklog(q)) this.core.x.ring_close(ptr);
+    else this.core.x.queues_remove(ptr);
   }
 
   private dropBacklog(q: AnyQueue): boolean {
@@ -475,6 +506,14 @@ export class Ifpx {
    * did not mention. Resolves once REPLAY_DONE is in the ring.
    */
   replayInto(q: AnyQueue): Promise<void> {
+    try {
+      return this.startReplay(q);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private startReplay(q: AnyQueue): Promise<void> {
     this.assertOpen();
     const ext = q && isExternal(q);
     if (!q || !(ext ? this.externals.has(q) || this.backlogs.has(q) : this.rings.has(q as RingQueue))) {
@@ -483,14 +522,21 @@ export class Ifpx {
     if (ext && (!q.tryPublish || !q.takeOverflow)) return Promise.reject(new IfpxError("EINVAL", "replayInto: this queue cannot be replayed into"));
     const existing = this.backlogs.get(q);
     if (existing) return existing.done;
-    let resolve!: () => void;
-    const b: Backlog = { queue: q, chunks: [], head: 0, done: new Promise<void>((r) => { resolve = r; }), resolve: () => resolve() };
+    let resolve!: () => void, reject!: (e: unknown) => void;
+    const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+    const b: Backlog = { queue: q, chunks: [], head: 0, done, resolve: () => resolve(), reject: (e) => reject(e) };
     const x = this.core.x;
     // out of the delivery set: live records go to the backlog, after the snapshot
     if (ext) this.externals.delete(q);
-    else this.core.check(x.queues_detach((q as RingQueue).ptr), "replayInto: cannot detach the queue");
+    else this.core.check(x.queues_detach(this.rings.get(q as RingQueue)!), "replayInto: cannot detach the queue");
     this.backlogs.set(q, b);
-    const lost = ext ? q.takeOverflow!() : x.queue_take_overflow((q as RingQueue).ptr) >>> 0;
+    let lost: number;
+    try {
+      lost = ext ? q.takeOverflow!() : x.queue_take_overflow(this.rings.get(q as RingQueue)!) >>> 0;
+    } catch (e) {
+      this.failBacklog(b, e);
+      return b.done;
+    }
     if (lost) {
       const rec = new Uint8Array(RECORD_SIZE);
       const dv = new DataView(rec.buffer);
@@ -514,6 +560,37 @@ export class Ifpx {
   }
 
   private feedBacklog(b: Backlog): void {
+    try {
+      this.feedBacklogNow(b);
+    } catch (e) {
+      this.failBacklog(b, e);
+    }
+  }
+
+  /**
+   * A replay that cannot go on (its queue threw, or the ring could not be put
+   * back): its promise rejects, onError hears of it, and the queue is handed
+   * back to ordinary delivery if that is still possible.
+   */
+  private failBacklog(b: Backlog, e: unknown): void {
+    if (this.backlogs.get(b.queue) !== b) return;
+    if (b.timer) clearTimeout(b.timer);
+    this.backlogs.delete(b.queue);
+    const q = b.queue;
+    try {
+      if (isExternal(q)) this.externals.add(q);
+      else if (this.core.x.queues_add(this.rings.get(q)!) < 0) {
+        // it cannot be delivered to any more: its consumer reads END rather than silence
+        this.core.x.ring_close(this.rings.get(q)!);
+        this.rings.delete(q);
+      }
+    } catch { /* reported below */ }
+    this.updateWanted();
+    b.reject(e);
+    this.report(e);
+  }
+
+  private feedBacklogNow(b: Backlog): void {
     b.timer = undefined;
     const q = b.queue;
     if (this.backlogs.get(q) !== b) return;
@@ -529,7 +606,7 @@ export class Ifpx {
         k = q.tryPublish!(recs, n);
       } else {
         this.core.bytes.set(recs, this.scratch);
-        k = x.ring_enqueue(q.ptr, this.scratch, n) >>> 0;
+        k = x.ring_enqueue(this.rings.get(q)!, this.scratch, n) >>> 0;
       }
       b.head += k * RECORD_SIZE;
       if (b.head === c.length) { b.chunks.shift(); b.head = 0; }
@@ -537,19 +614,14 @@ export class Ifpx {
     }
     this.backlogs.delete(q);
     if (isExternal(q)) this.externals.add(q);
-    else this.core.check(x.queues_add(q.ptr), "replayInto: cannot re-add the queue");
+    else this.core.check(x.queues_add(this.rings.get(q)!), "replayInto: cannot re-add the queue");
     b.resolve();
   }
 
   /** A shared-memory ring in the core's memory, ready for queueAdd; `queue.handle` goes to a worker. */
   createQueue(opts: QueueOptions = {}): Queue {
     this.assertOpen();
-    try {
-      return new Queue(this.coreHandle, opts);
-    } catch (e) {
-      if (e instanceof RangeError) throw new IfpxError("EINVAL", e.message);
-      throw e;
-    }
+    return new Queue(this.coreHandle, opts);
   }
 
   /** The core instance's share, for creating rings (host/queue.ts) in the same memory. */
@@ -565,25 +637,48 @@ export class Ifpx {
    * CFG_DONE was delivered. EBUSY when already listening.
    */
   listen(): Promise<void> {
+    try {
+      return this.startListening();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private startListening(): Promise<void> {
     this.assertOpen();
     if (this.sock) return Promise.reject(new IfpxError("EBUSY", "already listening: call close() first"));
     // Subscribing before the first dump request means nothing that changes
     // during the dump is missed: it arrives as a notification after it.
-    this.sock = new NetlinkSocket({ groups: this.followed.groups(this.groups), rcvbuf: this.opts.rcvbuf ?? DEFAULT_RCVBUF, netns: this.netns });
-    this.followed.refuseGroups(this.sock.refusedGroups);
-    this.poll = koffi.node.poll(this.sock.fd, { readable: true }, this.pollCallback);
+    const sock = new NetlinkSocket({ groups: this.followed.groups(this.groups), rcvbuf: this.opts.rcvbuf ?? DEFAULT_RCVBUF, netns: this.netns });
+    try {
+      this.poll = koffi.node.poll(sock.fd, { readable: true }, this.pollCallback);
+    } catch (e) {
+      sock.close();
+      throw Object.assign(new IfpxError("EIO", "cannot poll the netlink socket"), { cause: e });
+    }
+    this.sock = sock;
+    this.followed.refuseGroups(sock.refusedGroups);
     this.paused = false;
-    return new Promise<void>((resolve, reject) => {
-      this.listenWaiter = { resolve, reject };
+    if (this.netns) this.netnsWatch = watchNetnsName(this.netns, guarded(() => this.report(new IfpxError("ENOENT",
+      `network namespace "${this.netns}" was deleted (or its name now points to another): ifpx keeps watching the old one, which lives on while ifpx holds it; close() to let go`)), this.reporter));
+    const started = new Promise<void>((resolve, reject) => { this.listenWaiter = { resolve, reject }; });
+    try {
       this.startSync("initial");
-    });
+    } catch (e) {
+      // nothing was delivered yet: undo the listen, the caller sees why
+      const w = this.listenWaiter;
+      this.listenWaiter = undefined;
+      w?.reject(e);
+      void this.stopListening().catch((err) => this.report(err));
+    }
+    return started;
   }
 
   /** rte_ifpx_close: stop listening, remove queues (consumers get END), clear callbacks and bindings. Proxies stay. */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.stopListening();
-    for (const q of this.rings) this.endRing(q);
+    for (const q of this.rings.keys()) this.endRing(q);
     this.rings.clear();
     this.externals.clear();
     this.unregisterAllCallbacks();
@@ -596,12 +691,20 @@ export class Ifpx {
 
   /** close(), then destroy every proxy this instance created. The instance can no longer be used. */
   async dispose(): Promise<void> {
+    if (this.closed) return;
     await this.close();
-    for (const id of [...this.proxies.keys()]) this.destroyProxy(id);
+    // every proxy is tried; the first failure is the rejection, the others go to onError
+    let first: unknown;
+    for (const id of [...this.proxies.keys()]) {
+      try { this.destroyProxy(id); } catch (e) { if (first === undefined) first = e; else this.report(e); }
+    }
     this.closed = true;
+    if (first !== undefined) throw first;
   }
 
   private async stopListening(): Promise<void> {
+    this.netnsWatch?.close();
+    this.netnsWatch = undefined;
     if (this.poll) { this.poll.stop(); this.poll.close(); this.poll = undefined; }
     const sock = this.sock;
     this.sock = undefined;
@@ -671,9 +774,10 @@ export class Ifpx {
    * beyond the call (the area is reused). Returns the number of entries.
    */
   forEachEntry(kind: MirrorKind, proxy: number | undefined, fn: (view: DataView, offset: number) => void): number {
-    const bits = KIND_BITS[kind];
-    if (!bits) throw new IfpxError("EINVAL", `unknown kind ${kind}: "addr", "route" or "neigh"`);
-    if (proxy !== undefined && !this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${proxy} is not a proxy`);
+    const bits = kindBits(kind);
+    if (typeof fn !== "function") throw new IfpxError("EINVAL", "forEachEntry needs a function");
+    if (!bits) throw new IfpxError("EINVAL", `unknown kind: "addr", "route" or "neigh"`);
+    if (proxy !== undefined && !this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${shown(proxy)} is not a proxy`);
     const x = this.core.x;
     this.core.check(x.query_begin(proxy ?? -1, bits), "query");
     let total = 0;
@@ -702,9 +806,9 @@ export class Ifpx {
 
   /** Number of mirrored entries: kind "addr" | "route" | "neigh", for one proxy or all. */
   mirrorCount(kind: MirrorKind, proxy?: number): number {
-    const k = KIND_BITS[kind] ?? 0;
-    if (!k) throw new IfpxError("EINVAL", `unknown kind ${kind}`);
-    if (proxy !== undefined && !this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${proxy} is not a proxy`);
+    const k = kindBits(kind);
+    if (!k) throw new IfpxError("EINVAL", `unknown kind: "addr", "route" or "neigh"`);
+    if (proxy !== undefined && !this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${shown(proxy)} is not a proxy`);
     return this.core.x.mirror_count(k, proxy ?? -1) >>> 0;
   }
 
@@ -717,13 +821,17 @@ export class Ifpx {
     try {
       this.drain();
     } catch (e) {
-      this.report(e);
+      this.recoverFrom(e);
     }
     // An overrun sets the socket error: poll() reports POLLERR, and libuv
     // then STOPS the handle and calls back with a negative status. drain()
     // has read the ENOBUFS (which clears the error); start polling again or
     // the listener would go deaf after its first overrun.
-    if (status < 0 && this.poll && this.sock) this.rearm();
+    try {
+      if (status < 0 && this.poll && this.sock) this.rearm();
+    } catch (e) {
+      this.report(e);
+    }
   }
 
   private drain(): void {
@@ -801,7 +909,7 @@ export class Ifpx {
         this.processRange(d.off, d.end);
       }
     } catch (e) {
-      this.reportQuietly(e);
+      this.recoverFrom(e);
     } finally {
       // whatever happened above, someone must read the socket next
       try { this.afterDumpBatch(); } catch (e) { this.reportQuietly(e); }
@@ -824,6 +932,22 @@ export class Ifpx {
   // an error from a pool completion must not escape into koffi (nothing would catch it)
   private reportQuietly(e: unknown): void {
     try { this.report(e); } catch { /* onError threw */ }
+  }
+
+  /**
+   * Receiving or parsing failed part-way: the datagrams read are gone, so the
+   * mirror may now miss what they said. Report, and read the kernel's state
+   * again (as after an overrun) so that nothing stays lost.
+   */
+  private recoverFrom(e: unknown): void {
+    this.reportQuietly(e);
+    if (!this.sock) return;
+    try {
+      this.resyncKinds(KIND_ALL);
+      if (this.pendingKinds && !this.sync && !this.dumpRx?.inFlight) this.startSync("resync", this.pendingKinds);
+    } catch (again) {
+      this.reportQuietly(again);
+    }
   }
 
   private processRange(start: number, len: number): void {
@@ -897,15 +1021,14 @@ export class Ifpx {
   private watchSync(): void {
     this.syncProgressAt = Date.now();
     if (this.syncWatchdog) return;
-    this.syncWatchdog = setInterval(() => {
+    this.syncWatchdog = safeInterval(() => {
       const sync = this.sync;
       if (!sync || !this.sock) { clearInterval(this.syncWatchdog); this.syncWatchdog = undefined; return; }
       if (Date.now() - this.syncProgressAt < SYNC_STALL_MS) return;
       this.syncProgressAt = Date.now();
       this.counters.syncStalls++;
       this.restartSync(sync);
-    }, SYNC_STALL_MS / 4);
-    this.syncWatchdog.unref?.();
+    }, SYNC_STALL_MS / 4, this.reporter);
   }
 
   private startSync(reason: SyncState["reason"], kinds = KIND_ALL): void {
@@ -973,7 +1096,7 @@ export class Ifpx {
     const sync = this.sync;
     this.report(new IfpxError("EIO", "netlink dump request failed; retrying in 100 ms", errno));
     this.counters.dumpRetries++;
-    setTimeout(() => { if (sync && this.sync === sync && this.sock) this.sendDump(); }, 100);
+    safeTimeout(() => { if (sync && this.sync === sync && this.sock) this.sendDump(); }, 100, this.reporter);
   }
 
   private dumpFinished(flags: number, error: number): void {
@@ -981,7 +1104,7 @@ export class Ifpx {
     if (flags & ST_ERROR) {
       if (-error === EBUSY || -error === libc.EINTR) {
         this.counters.dumpRetries++;
-        setTimeout(() => { if (this.sync === sync && this.sock) this.sendDump(); }, 10);
+        safeTimeout(() => { if (this.sync === sync && this.sock) this.sendDump(); }, 10, this.reporter);
         return;
       }
       if (-error === libc.ENOBUFS) {
@@ -1085,7 +1208,7 @@ export class Ifpx {
         if (run >= 0) { this.publish(ptr + run * RECORD_SIZE, i - run); run = -1; }
         let consumed = false;
         try {
-          consumed = !!cb(decodeEvent(dv, rec));
+          consumed = consumes(cb(decodeEvent(dv, rec)), this.onCallbackRejected);
         } catch (e) {
           this.counters.callbackErrors++;
           this.report(e);
@@ -1099,7 +1222,11 @@ export class Ifpx {
       this.dispatching--;
     }
     if (!this.dispatching) {
-      while (this.deferred.length) this.deferred.shift()!();
+      // a deferred step (a late bind's replay) that fails must not cancel the others
+      while (this.deferred.length) {
+        const fn = this.deferred.shift()!;
+        try { fn(); } catch (e) { this.report(e); }
+      }
     }
   }
 
@@ -1111,7 +1238,13 @@ export class Ifpx {
     }
     if (this.externals.size) {
       const view = this.core.bytes.subarray(ptr, ptr + n * RECORD_SIZE);
-      for (const q of this.externals) if (q.publish(view, n) < n && q.flushOverflow) this.watchOverflow();
+      for (const q of this.externals) {
+        try {
+          if (q.publish(view, n) < n && q.flushOverflow) this.watchOverflow();
+        } catch (e) {
+          this.dropBrokenQueue(q, e);
+        }
+      }
     }
   }
 
@@ -1121,30 +1254,59 @@ export class Ifpx {
    */
   private watchOverflow(): void {
     if (this.overflowTimer) return;
-    const tick = () => {
+    // a failure is reported and ends this round; the next lost record starts another
+    const tick = guarded(() => {
       this.overflowTimer = undefined;
       if (this.closed) return;
       let pending = this.rings.size ? this.core.x.queues_flush(this.core.x.seq_last()) : 0;
-      for (const q of this.externals) if (q.flushOverflow && !q.flushOverflow()) pending++;
+      for (const q of this.externals) {
+        try {
+          if (q.flushOverflow && !q.flushOverflow()) pending++;
+        } catch (e) {
+          this.dropBrokenQueue(q, e);
+        }
+      }
       if (pending > 0) this.overflowTimer = setTimeout(tick, 1).unref();
-    };
+    }, this.reporter);
     this.overflowTimer = setTimeout(tick, 1).unref();
+  }
+
+  /**
+   * An external queue threw (a closed DPDK ring, a consumer's bug): it leaves
+   * delivery at once, so that one broken queue neither stops the others nor
+   * floods onError, and onError is told why (EIO, with its error as cause).
+   */
+  private dropBrokenQueue(q: ExternalQueue, e: unknown): void {
+    if (!this.externals.delete(q)) return;
+    this.updateWanted();
+    this.report(Object.assign(new IfpxError("EIO", "an external queue threw and was removed from delivery (queueAdd it again once it works)"), { cause: e }));
   }
 
   // ---- helpers --------------------------------------------------------------
 
   private report(e: unknown): void {
-    if (this.opts.onError) this.opts.onError(e);
-    else console.error("ifpx:", e);
+    reportSafely(this.opts.onError, e);
   }
+
+  private readonly reporter = (e: unknown): void => this.report(e);
+
+  // a callback's promise rejected (host/callback-result.ts)
+  private readonly onCallbackRejected = (e: unknown): void => {
+    this.counters.callbackErrors++;
+    this.report(e);
+  };
 
   private assertOpen(): void {
     if (this.closed) throw new IfpxError("ECLOSED", "this Ifpx instance was disposed");
   }
 
   private checkId(id: number, what: string): void {
-    if (!Number.isInteger(id) || id < 0 || id > MAX_PORT_ID) throw new IfpxError("EINVAL", `invalid ${what} ${id}: an integer 0..${MAX_PORT_ID}`);
+    if (!Number.isInteger(id) || id < 0 || id > MAX_PORT_ID) throw new IfpxError("EINVAL", `invalid ${what} ${shown(id)}: an integer 0..${MAX_PORT_ID}`);
   }
+}
+
+function kindBits(kind: unknown): number {
+  return typeof kind === "string" && Object.hasOwn(KIND_BITS, kind) ? KIND_BITS[kind as MirrorKind] : 0;
 }
 
 function isType(t: unknown): t is number {

@@ -8,30 +8,12 @@
 // the producer notifies only when waiters != 0.
 import { attachCore, type CoreShare } from "./wasm.js";
 import { decodeEvent, EventType, EVENT_SIZE, type IfpxEvent } from "./record.js";
+import { RingHdr } from "./ring-layout.js";
+import { checkQueueHandle, type QueueHandle } from "./ring-handle.js";
+import { IfpxError } from "./errors.js";
 
-/** Ring header offsets (assembly/ring.ts). */
-export const RingHdr = {
-  MAGIC: 0, FLAGS: 4, SLOTS: 8, MASK: 12, HDR: 16, BLOCK: 20,
-  PROD_HEAD: 64, PROD_TAIL: 68, PROD_CACHE: 72, CONS_HEAD: 128, CONS_TAIL: 132, CONS_CACHE: 136,
-  WAITERS: 192, CLOSED: 196,
-  OVF_FLAG: 256, OVF_LOST: 260, OVF_TOTAL: 264, OVF_COUNT: 272, PUBLISHED: 280,
-  MARKER: 320, SIZE: 384,
-} as const;
-
-export const RING_SPSC = 3;
-export const RING_MPMC = 0;
-export type QueueMode = "spsc" | "mpmc";
-
-/** Structured-clonable description of a queue (postMessage / workerData). */
-export interface QueueHandle extends CoreShare {
-  ptr: number;         // the ring
-  slots: number;
-  mode: QueueMode;
-  burst: number;       // records per dequeue at most (scratch size)
-  claims: number;      // maxReaders u32 claim words
-  scratch: number;     // maxReaders x burst x 64 bytes
-  maxReaders: number;
-}
+export { RingHdr, RING_SPSC, RING_MPMC, type QueueMode } from "./ring-layout.js";
+export type { QueueHandle } from "./ring-handle.js";
 
 export interface RingStats {
   /** records enqueued / dequeued on the ring, all producers / consumers (mod 2^32) */
@@ -66,7 +48,11 @@ export function registerCoreExports(memory: WebAssembly.Memory, exports: any): v
 function coreFor(share: CoreShare): any {
   let e = exportsCache.get(share.memory);
   if (!e) {
-    e = attachCore({ module: share.module, memory: share.memory });
+    try {
+      e = attachCore({ module: share.module, memory: share.memory });
+    } catch (err) {
+      throw Object.assign(new IfpxError("EINVAL", "not a valid queue: handle.module is not the ifpx core"), { cause: err });
+    }
     exportsCache.set(share.memory, e);
   }
   return e;
@@ -102,10 +88,13 @@ export class QueueReader implements AsyncIterable<IfpxEvent> {
   private done = false;
   private released = false;
 
-  /** Attach in this thread. opts.exports: reuse an instance over the same memory. */
+  /** Attach in this thread. opts.exports: reuse an instance over the same memory.
+   *  A handle that does not describe a queue of its memory: IfpxError EINVAL. */
   static attach(handle: QueueHandle, opts: { exports?: any } = {}): QueueReader {
-    if (opts.exports) registerCoreExports(handle.memory, opts.exports);
-    return new QueueReader(handle, opts.exports ?? coreFor(handle));
+    const h = checkQueueHandle(handle);
+    const own = opts?.exports;
+    if (own) registerCoreExports(h.memory, own);
+    return new QueueReader(h, own ?? coreFor(h));
   }
 
   private constructor(handle: QueueHandle, e: any) {
@@ -114,12 +103,12 @@ export class QueueReader implements AsyncIterable<IfpxEvent> {
     this.e = e;
     const buf = handle.memory.buffer as unknown as SharedArrayBuffer;
     this.i32 = new Int32Array(buf);
-    if (!e.ring_is(handle.ptr)) throw new Error("ifpx: handle.ptr is not a ring");
+    if (!e.ring_is(handle.ptr)) throw new IfpxError("EINVAL", "not a valid queue: handle.ptr is not a ring");
     let slot = -1;
     for (let i = 0; i < handle.maxReaders; i++) {
       if (Atomics.compareExchange(this.i32, (handle.claims >> 2) + i, 0, 1) === 0) { slot = i; break; }
     }
-    if (slot < 0) throw new Error(`ifpx: no free reader slot (maxReaders=${handle.maxReaders})`);
+    if (slot < 0) throw new IfpxError("EBUSY", `no free reader slot (maxReaders=${handle.maxReaders}): close() a reader first`);
     this.slot = slot;
     this.burst = handle.burst;
     this.base = handle.scratch + slot * handle.burst * EVENT_SIZE;
@@ -130,7 +119,10 @@ export class QueueReader implements AsyncIterable<IfpxEvent> {
    *  They stay readable at offset(i) until the next dequeue. After END: 0. */
   dequeue(max: number = this.burst): number {
     if (this.done) return (this.last = 0);
-    const n = this.e.ring_dequeue(this.ptr, this.base, max < this.burst ? max : this.burst) >>> 0;
+    // never more than the scratch area holds (NaN: a burst; below 1: none)
+    let m = this.burst;
+    if (max < m) m = max >= 1 ? Math.floor(max) : 0;
+    const n = this.e.ring_dequeue(this.ptr, this.base, m) >>> 0;
     this.last = n;
     if (n > 0) {
       this.read += n;

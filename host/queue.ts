@@ -4,20 +4,21 @@
 // dequeue without allocating. `queue.handle` goes to workers by postMessage
 // or workerData; `QueueReader.attach(handle)` consumes it.
 import type { CoreShare } from "./wasm.js";
-import {
-  QueueReader, registerCoreExports, ringStats, RING_MPMC, RING_SPSC,
-  type QueueHandle, type QueueMode, type RingStats,
-} from "./queue-reader.js";
+import { QueueReader, registerCoreExports, ringStats, type RingStats } from "./queue-reader.js";
+import { RING_MPMC, RING_SPSC, RingHdr, MAX_BURST, MAX_READERS, type QueueMode } from "./ring-layout.js";
+import type { QueueHandle } from "./ring-handle.js";
+import { IfpxError } from "./errors.js";
+import { callCore } from "./core-call.js";
 import { EVENT_SIZE } from "./record.js";
 
 export { QueueReader, type QueueHandle, type QueueMode, type RingStats } from "./queue-reader.js";
 
 export interface QueueOptions {
-  /** ring slots, a power of two >= 2 (default 1024) */
+  /** ring slots, a power of two from 2 to 2^23 (default 1024); the memory must have room (else ENOSPC) */
   slots?: number;
   /** 'spsc' (default): one reader at a time; 'mpmc': several readers (and producers) */
   mode?: QueueMode;
-  /** max records per dequeue (default 64) */
+  /** max records per dequeue, 1..65536 (default 64) */
   burst?: number;
   /** readers that may be attached at once (default 1 for spsc, 8 for mpmc; max 16) */
   maxReaders?: number;
@@ -37,38 +38,35 @@ export class Queue {
   static create(core: CoreLike, opts: QueueOptions = {}): Queue { return new Queue(core, opts); }
 
   constructor(core: CoreLike, opts: QueueOptions = {}) {
-    const slots = opts.slots ?? 1024;
-    const mode: QueueMode = opts.mode ?? "spsc";
-    if (mode !== "spsc" && mode !== "mpmc") throw new RangeError(`ifpx: queue mode ${mode}`);
-    if (!Number.isInteger(slots) || slots < 2 || (slots & (slots - 1)) !== 0 || slots > 1 << 26) {
-      throw new RangeError(`ifpx: queue slots must be a power of two >= 2 (got ${slots})`);
-    }
-    const burst = opts.burst ?? 64;
-    const maxReaders = opts.maxReaders ?? (mode === "spsc" ? 1 : 8);
-    if (!(burst >= 1 && burst <= 65536)) throw new RangeError("ifpx: burst");
-    if (!(maxReaders >= 1 && maxReaders <= 16)) throw new RangeError("ifpx: maxReaders must be 1..16");
+    const o = readOptions(opts);
     const e = core.exports;
     this.e = e;
     this.memory = core.share.memory;
     registerCoreExports(core.share.memory, e);
-    const ptr = e.ring_alloc(slots, mode === "spsc" ? RING_SPSC : RING_MPMC) >>> 0;
-    if (ptr === 0) throw new Error("ifpx: ring_alloc failed");
-    // 64 B claim words | producer staging (burst) | reader scratch (maxReaders x burst)
-    const rec = burst * EVENT_SIZE;
-    const aux = e.ring_buf_alloc(64 + rec + maxReaders * rec) >>> 0;
+    const max = e.ring_max_slots() >>> 0;
+    if (o.slots > max) throw new IfpxError("EINVAL", `queue slots must be at most ${max} (2^${Math.log2(max)}), got ${o.slots}`);
+    // a refused memory.grow traps inside the core's allocator (before it changed anything)
+    const ptr = callCore(() => e.queue_alloc(o.slots, o.mode === "spsc" ? RING_SPSC : RING_MPMC, o.burst, o.maxReaders) >>> 0, "ENOSPC",
+      `no memory for a queue of ${o.slots} slots`);
+    const bytes = o.slots * EVENT_SIZE + (o.maxReaders + 1) * o.burst * EVENT_SIZE;
+    if (ptr === 0) throw new IfpxError("ENOSPC", `no room in the core's memory (at most 4 GiB, shared by all queues and the mirror) for a queue of ${o.slots} slots and ${o.maxReaders} readers of ${o.burst} (${bytes} bytes)`);
+    const dv = new DataView(this.memory.buffer);
+    const hdr = (off: number) => dv.getUint32(ptr + off, true);
     this.ptr = ptr;
-    this.slots = slots;
-    this.mode = mode;
-    this.staging = aux + 64;
+    this.slots = o.slots;
+    this.mode = o.mode;
+    this.staging = hdr(RingHdr.CLAIMS) + 64;
     this.handle = {
       module: core.share.module, memory: core.share.memory,
-      ptr, slots, mode, burst, claims: aux, scratch: aux + 64 + rec, maxReaders,
+      ptr, slots: o.slots, mode: o.mode, burst: o.burst, claims: hdr(RingHdr.CLAIMS), scratch: hdr(RingHdr.SCRATCH),
+      maxReaders: o.maxReaders, gen: hdr(RingHdr.GEN),
     };
   }
 
   /** Enqueue whole 64-byte records (producer side; one producer for spsc).
    *  Returns how many were enqueued (fewer when the ring is full). */
   enqueue(records: Uint8Array): number {
+    if (!(records instanceof Uint8Array)) throw new IfpxError("EINVAL", "enqueue takes a Uint8Array of 64-byte records");
     const n = Math.floor(records.length / EVENT_SIZE);
     const burst = this.handle.burst;
     const mem = new Uint8Array(this.memory.buffer);
@@ -96,4 +94,19 @@ export class Queue {
     this.e.queues_remove(this.ptr);
     this.e.ring_close(this.ptr);
   }
+}
+
+function isPow2(n: number): boolean { return Number.isInteger(n) && n >= 2 && n <= 2 ** 31 && (n & (n - 1)) === 0; }
+
+/** The options read once each (a throwing getter's error passes through), defaults applied, EINVAL when out of range. */
+function readOptions(opts: QueueOptions | undefined): Required<QueueOptions> {
+  if (opts === undefined || opts === null) opts = {};
+  if (typeof opts !== "object") throw new IfpxError("EINVAL", "queue options must be an object");
+  const slots = opts.slots ?? 1024, mode = opts.mode ?? "spsc", burst = opts.burst ?? 64;
+  const maxReaders = opts.maxReaders ?? (mode === "spsc" ? 1 : 8);
+  if (mode !== "spsc" && mode !== "mpmc") throw new IfpxError("EINVAL", `queue mode must be "spsc" or "mpmc", got ${String(mode)}`);
+  if (!isPow2(slots as number)) throw new IfpxError("EINVAL", `queue slots must be a power of two >= 2, got ${String(slots)}`);
+  if (!Number.isInteger(burst) || burst < 1 || burst > MAX_BURST) throw new IfpxError("EINVAL", `queue burst must be an integer 1..${MAX_BURST}, got ${String(burst)}`);
+  if (!Number.isInteger(maxReaders) || maxReaders < 1 || maxReaders > MAX_READERS) throw new IfpxError("EINVAL", `queue maxReaders must be an integer 1..${MAX_READERS}, got ${String(maxReaders)}`);
+  return { slots, mode, burst, maxReaders };
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { instantiateSync } from "@assemblyscript/loader";
 import * as libc from "./libc.js";
+import { IfpxError } from "./errors.js";
 
 export interface CoreShare {
   module: WebAssembly.Module;
@@ -86,12 +87,29 @@ function instantiate(share: CoreShare): any {
   const imports = {
     env: {
       memory: share.memory,
-      abort(_msg: number, _file: number, line: number, col: number) {
-        throw new Error(`ifpx core: abort at ${line}:${col}`);
+      abort(msg: number, _file: number, line: number, col: number) {
+        // the runtime aborts only on what the host's checks should have refused first
+        const text = asString(share.memory, msg);
+        const code = /allocation too large/i.test(text) ? "ENOSPC" : "EIO";
+        throw new IfpxError(code, `ifpx core: ${text || "abort"} at ${line}:${col}`);
       },
     },
   };
   return instantiateSync(share.module, imports).exports;
+}
+
+/** An AssemblyScript string in memory (UTF-16, byte length in the word before it); "" if unreadable. */
+function asString(memory: WebAssembly.Memory, ptr: number): string {
+  try {
+    const dv = new DataView(memory.buffer);
+    if (!ptr || ptr < 4 || ptr >= dv.byteLength) return "";
+    const len = Math.min(dv.getUint32(ptr - 4, true), 512, dv.byteLength - ptr) >>> 1;
+    let s = "";
+    for (let i = 0; i < len; i++) s += String.fromCharCode(dv.getUint16(ptr + 2 * i, true));
+    return s;
+  } catch {
+    return "";
+  }
 }
 
 /**

@@ -15,6 +15,8 @@ export interface DpdkPortBackend {
 }
 
 export function createDpdkPortBackend(eal: EalOptions = {}): DpdkPortBackend {
+  // DpdkPorts / RteRingQueue used before this backend start EAL with these options too
+  Eal.startOnFirstUseWith(eal);
   const up = () => { if (!Eal.initialized) Eal.init(eal); };
   return {
     kind: "dpdk",

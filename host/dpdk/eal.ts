@@ -60,6 +60,9 @@ export function ealArgs(opts: EalOptions = {}): string[] {
 type State = "none" | "up" | "cleaned";
 let state: State = "none";
 let current: { mode: EalMode; args: string[] } | undefined;
+// what EAL starts with when a DPDK entry is used before Eal.init (the options
+// of the last createDpdkPortBackend, else the single-process defaults)
+let firstUse: EalOptions = {};
 
 export const Eal = {
   /** Initialise EAL (idempotent: a second call with the same mode returns the
@@ -80,6 +83,8 @@ export const Eal = {
     return current;
   },
   get initialized(): boolean { return state === "up"; },
+  /** The options EAL starts with on first use (a DPDK entry called before Eal.init). */
+  startOnFirstUseWith(opts: EalOptions): void { if (state === "none") firstUse = { ...opts }; },
   /** "primary" | "secondary" as DPDK sees it (undefined before init). */
   get processType(): "primary" | "secondary" | undefined {
     if (state !== "up") return undefined;
@@ -96,7 +101,13 @@ export const Eal = {
   },
 };
 
-/** Throws unless EAL is up (ports and rings need it). */
+/**
+ * EAL up for a DPDK entry: started on first use (Eal.init with the options of
+ * the last createDpdkPortBackend, or the single-process defaults) unless it
+ * was cleaned up, which DPDK cannot undo.
+ */
 export function requireEal(what: string): void {
-  if (!Eal.initialized) throw new DpdkError(`${what}: call Eal.init() first`, 22);
+  if (state === "up") return;
+  if (state === "cleaned") throw new DpdkError(`${what}: EAL was cleaned up; it cannot start again in this process`, 114);
+  Eal.init(firstUse);
 }

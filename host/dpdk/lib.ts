@@ -142,6 +142,8 @@ export function dpdk(): Shim {
   return shim!;
 }
 
+/** The C library's text for errno e, else its name; "(errno e)" is added by DpdkError. */
 export function strerror(e: number): string {
-  try { return shim ? shim.strerror(e) : `errno ${e}`; } catch { return `errno ${e}`; }
+  try { if (shim) return shim.strerror(e); } catch { /* below */ }
+  return ERRNO_NAMES[e] ?? "unknown error";
 }

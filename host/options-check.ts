@@ -1,0 +1,36 @@
+// new Ifpx(options): each option read once and checked before anything is
+// opened, so a bad value is an EINVAL at construction instead of a TypeError
+// later inside a timer or a netlink callback (where onError itself is called).
+import { IfpxError } from "./errors.js";
+import type { IfpxOptions, PortBackend } from "./ifpx.js";
+
+const PATH_MAX = 4096;
+const bad = (msg: string) => new IfpxError("EINVAL", msg);
+
+export function checkOptions(opts: IfpxOptions | undefined | null): IfpxOptions {
+  if (opts === undefined || opts === null) return {};
+  if (typeof opts !== "object") throw bad("Ifpx options must be an object");
+  const { netns, rcvbuf, onError, ports, reserve, families, dumpThread } = opts;
+  if (netns !== undefined && (typeof netns !== "string" || !netns || netns.length > PATH_MAX || netns.includes("\0"))) {
+    throw bad(`netns must be a namespace name or path, got ${describe(netns)}`);
+  }
+  if (rcvbuf !== undefined && (!Number.isInteger(rcvbuf) || rcvbuf < 1 || rcvbuf > 0x7fffffff)) {
+    throw bad(`rcvbuf must be a byte count 1..2^31-1, got ${describe(rcvbuf)}`);
+  }
+  if (onError !== undefined && typeof onError !== "function") throw bad("onError must be a function");
+  if (ports !== undefined) checkPorts(ports);
+  if (reserve !== undefined && (reserve === null || typeof reserve !== "object")) throw bad("reserve must be an object of entry counts");
+  if (dumpThread !== undefined && typeof dumpThread !== "boolean") throw bad("dumpThread must be a boolean");
+  return { netns, rcvbuf, onError, ports, reserve, families, dumpThread };
+}
+
+function checkPorts(p: PortBackend): void {
+  if (!p || typeof p !== "object") throw bad("ports must be a port backend (createDpdkPortBackend())");
+  for (const m of ["createProxy", "createProxyByDevarg", "destroyProxy", "isValidPort"] as const) {
+    if (typeof p[m] !== "function") throw bad(`ports.${m} must be a function`);
+  }
+}
+
+function describe(v: unknown): string {
+  try { return typeof v === "string" ? JSON.stringify(v.slice(0, 64)) : typeof v === "object" ? "an object" : String(v); } catch { return typeof v; }
+}
