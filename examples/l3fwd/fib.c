@@ -123,13 +123,19 @@ static uint32_t best_of(const struct l3fwd *s, uint32_t head)
 /* Puts the prefix's best route into the LPM (or removes the prefix). */
 static void lpm_sync(struct l3fwd *s, int family, const uint8_t *prefix, uint8_t depth, uint32_t head)
 {
-	uint32_t best = best_of(s, head);
-	int was = 0, ret = 0;
+	uint32_t best = best_of(s, head), old_nh;
+	int was, ret = 0;
 
-	for (uint32_t i = head; i != ROUTE_NONE; i = s->routes[i].next) {
-		was |= s->routes[i].in_lpm;
-		s->routes[i].in_lpm = 0;
+	/* asked of the LPM itself: the route that was installed may be gone from the chain already */
+	if (family == AF_INET) {
+		uint32_t ip;
+		memcpy(&ip, prefix, 4);
+		was = rte_lpm_is_rule_present(s->lpm4, ip, depth, &old_nh) == 1;
+	} else {
+		was = rte_lpm6_is_rule_present(s->lpm6, prefix, depth, &old_nh) == 1;
 	}
+	for (uint32_t i = head; i != ROUTE_NONE; i = s->routes[i].next)
+		s->routes[i].in_lpm = 0;
 	if (best != ROUTE_NONE) {
 		if (family == AF_INET) {
 			uint32_t ip;
