@@ -114,7 +114,10 @@ export class L3fwd {
     return this.out.text;
   }
 
-  kill(): void { if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL"); }
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+    if (this.ready?.pid) rmSync(`/var/run/dpdk/l3fwd${this.ready.pid}`, { recursive: true, force: true });
+  }
 }
 
 // ------------------------------------------------------------- comparison

@@ -27,6 +27,7 @@
 //   pause | resume | resync | replay | hold on | hold off    OK <command>
 //   quit             BYE {stats}, then exit 0
 // Errors: ERROR <command> <message>. EOF on stdin, SIGINT or SIGTERM: as quit.
+import { rmSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { Ifpx, type IfpxStats } from "../../host/index.js";
 import { Eal, DpdkPorts, RteRingQueue, createDpdkPortBackend, affinityCpus } from "../../host/dpdk/index.js";
@@ -88,13 +89,14 @@ function memoryFor(o: Options): number {
 }
 
 const opts = parseArgs(process.argv.slice(2));
+const FILE_PREFIX = `l3fwd${process.pid}`;
 const cpus = affinityCpus();
 Eal.init({
   mode: "single",
   memoryMb: opts.memoryMb ?? memoryFor(opts),
   lcores: `0@(${cpus}),${FORWARDING_LCORE}@(${cpus})`,
   logLevel: process.env.L3FWD_EAL_LOG ?? "warning",
-  extraArgs: ["--file-prefix", `l3fwd${process.pid}`],
+  extraArgs: ["--file-prefix", FILE_PREFIX],
 });
 
 const say = (tag: string, data?: unknown) => process.stdout.write(`${tag}${data === undefined ? "" : ` ${typeof data === "string" ? data : JSON.stringify(data)}`}\n`);
@@ -159,6 +161,7 @@ async function quit(code = 0): Promise<void> {
   for (const p of dataPorts) DpdkPorts.destroy(p);
   ring.close();
   Eal.cleanup();
+  rmSync(`/var/run/dpdk/${FILE_PREFIX}`, { recursive: true, force: true }); // EAL leaves it even with --no-shconf
   say("BYE", last);
   process.exit(code);
 }
@@ -201,7 +204,7 @@ const ready = () => say("READY", {
   lcore: FORWARDING_LCORE,
 });
 if (opts.deferListen) {
-  say("STARTED", { ports: opts.ports.map((p, i) => ({ iface: p.iface, port: dataPorts[i], proxy: proxies[i], name: p.proxy })) });
+  say("STARTED", { pid: process.pid, ports: opts.ports.map((p, i) => ({ iface: p.iface, port: dataPorts[i], proxy: proxies[i], name: p.proxy })) });
 } else {
   await listen();
   ready();
