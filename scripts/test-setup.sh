@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the tests need on a fresh Debian machine besides npm packages: iproute2,
 # DPDK 22.11 (libdpdk-dev, for the native shim and the C primary example),
-# hugepages for the DPDK multi-process test, and the native shim itself.
+# hugepages for the DPDK multi-process test, ping and ethtool for examples/l3fwd,
+# and the native shim itself.
 # Idempotent; runs as `pretest`. Needs root (the tests need it anyway).
 set -eu
 cd "$(dirname "$0")/.."
@@ -11,6 +12,9 @@ command -v ip >/dev/null || need="$need iproute2"
 command -v pkg-config >/dev/null || need="$need pkg-config"
 pkg-config --exists libdpdk 2>/dev/null || need="$need libdpdk-dev dpdk"
 command -v cc >/dev/null || need="$need gcc libc6-dev"
+# examples/l3fwd's test: pings between host namespaces, checksum offload off on their veths
+command -v ping >/dev/null || need="$need iputils-ping"
+command -v ethtool >/dev/null || need="$need ethtool"
 if [ -n "$need" ]; then
   echo "test-setup: installing$need"
   export DEBIAN_FRONTEND=noninteractive
