@@ -85,7 +85,7 @@ function memoryFor(o: Options): number {
   const c = o.cfg;
   const bytes = 64 * 2 ** 20 + o.ringSize * 64 + (c.routes4 + c.routes6) * 120 + (c.tbl8s4 + c.tbl8s6) * 1100 +
     c.neighs * 64 + c.mbufs * 2400;
-  return Math.ceil(bytes / 2 ** 20) + 128;
+  return Math.ceil((bytes * 1.5) / 2 ** 20) + 256;
 }
 
 const opts = parseArgs(process.argv.slice(2));
