@@ -9,8 +9,8 @@
 //  2. Live route changes: a further `ip -batch` of 100k routes while the data
 //     plane listens: routes/s into the LPM (batch start -> last route in the
 //     LPM) against ip -batch's own rate (the kernel's insertion). Then routes
-//     changed one at a time through a running `ip -batch -` (one line per 2 ms):
-//     latency from the line's write to the LPM update (p50/p99), against the C
+//     added one at a time, 2 ms apart (bench/c/route_writer.c): latency from
+//     the writer's sendmsg to the lcore's FIB write (p50/p99), against the C
 //     reader's kernel -> socket latency (nl_dump latency, its own writer).
 //  3. Fast path: UDP flood h1 -> h2 (bench/c/udp_flood.c, 18-byte payloads) for
 //     4 s: datagrams/s received through the data plane, then through Linux's
@@ -20,7 +20,7 @@
 // the latency figures.
 //
 //   node --import tsx bench/l3fwd.ts [--quick] [--routes N]
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { tmpdir } from "node:os";
@@ -35,12 +35,13 @@ const OUT = join(HERE, "out");
 export interface L3fwdBenchOptions { quick?: boolean; routes?: number; log?: (...a: unknown[]) => void }
 export interface L3fwdRow { job: string; l3fwd: string; baseline: string; ratio: string; note?: string }
 
-function buildTools(): { nl: string; flood: string } {
+function buildTools(): { nl: string; flood: string; writer: string } {
   mkdirSync(OUT, { recursive: true });
-  const nl = join(OUT, "nl_dump"), flood = join(OUT, "udp_flood");
+  const nl = join(OUT, "nl_dump"), flood = join(OUT, "udp_flood"), writer = join(OUT, "route_writer");
   if (!existsSync(nl)) execFileSync("cc", ["-O2", "-Wall", "-o", nl, join(HERE, "c", "nl_dump.c")], { stdio: "inherit" });
   execFileSync("cc", ["-O2", "-Wall", "-o", flood, join(HERE, "c", "udp_flood.c")], { stdio: "inherit" });
-  return { nl, flood };
+  execFileSync("cc", ["-O2", "-Wall", "-o", writer, join(HERE, "c", "route_writer.c")], { stdio: "inherit" });
+  return { nl, flood, writer };
 }
 
 const ms = (s: number) => s >= 1 ? `${s.toFixed(2)} s` : `${(s * 1000).toFixed(1)} ms`;
@@ -58,7 +59,7 @@ async function waitFor<T>(what: string, get: () => Promise<T>, ok: (x: T) => boo
 }
 
 /** Rows 1 and 2: tables into the data plane. */
-async function tables(o: L3fwdBenchOptions, nl: string, rows: L3fwdRow[], log: (...a: unknown[]) => void): Promise<void> {
+async function tables(o: L3fwdBenchOptions, nl: string, writer: string, rows: L3fwdRow[], log: (...a: unknown[]) => void): Promise<void> {
   const N = o.routes ?? (o.quick ? 100_000 : 1_000_000);
   const LIVE = o.quick ? 20_000 : 100_000;
   const LAT = o.quick ? 500 : 2000;
@@ -107,18 +108,13 @@ async function tables(o: L3fwdBenchOptions, nl: string, rows: L3fwdRow[], log: (
       note: `last route in the LPM ${ms(Math.max(0, dpSec - ipSec))} after ip -batch exited; ring lost ${s2.ring.lost}`,
     });
 
-    // latency: one change at a time through a running ip -batch
+    // latency: one change at a time, sent by bench/c/route_writer.c (its send times)
+    const ifindex = Number(ipn(r, "-o", "link", "show", "dev", "dp1").split(":")[0]);
     const logStart = (await dp.stats()).route_changes;
-    const ip = spawn("ip", ["-n", r, "-batch", "-"], { stdio: ["pipe", "ignore", "inherit"] });
+    const w = await measure([writer, String(ifindex), String(LAT), "2000", "198"], { ns: r, timeoutMs: 120000 });
+    if (w.code !== 0) throw new Error(`route_writer: ${w.stderr}`);
     const sent = new Map<string, bigint>();
-    for (let i = 0; i < LAT; i++) {
-      const p = `198.${(i >> 8) & 255}.${i & 255}.0/24`;
-      sent.set(p, process.hrtime.bigint());
-      ip.stdin.write(`route add ${p} dev dp1\n`);
-      await new Promise((res) => setTimeout(res, 2));
-    }
-    ip.stdin.end();
-    await new Promise((res) => ip.on("exit", res));
+    for (const line of w.stdout.trim().split("\n")) { const [ns, p] = line.split(" "); sent.set(p, BigInt(ns)); }
     await waitFor("LPM holds the latency routes", () => dp!.stats(), (x) => x.route_changes >= logStart + LAT && x.ring.count === 0, 60000);
     const path = join(tmpdir(), `l3fwd-bench-${process.pid}.log`);
     await dp.command(`log ${path}`, "LOG");
@@ -129,7 +125,6 @@ async function tables(o: L3fwdBenchOptions, nl: string, rows: L3fwdRow[], log: (
       if (verb === "add" && t !== undefined) { lat.push(Number(BigInt(ns) - t) / 1000); sent.delete(pfx); }
     }
     rmSync(path, { force: true });
-    const ifindex = Number(ipn(r, "-o", "link", "show", "dev", "dp1").split(":")[0]);
     const cl = await measure([nl, "latency", "-n", String(LAT), "-x", String(ifindex), "-p", "199"], { ns: r, timeoutMs: 120000 });
     const cj = cl.json ?? {};
     rows.push({
@@ -137,7 +132,7 @@ async function tables(o: L3fwdBenchOptions, nl: string, rows: L3fwdRow[], log: (
       l3fwd: `${pct(lat, 0.5).toFixed(1)} / ${pct(lat, 0.99).toFixed(1)} us`,
       baseline: `C reader, kernel -> socket ${cj.p50Us ?? "?"} / ${cj.p99Us ?? "?"} us`,
       ratio: cj.p50Us ? `${(pct(lat, 0.5) / cj.p50Us).toFixed(1)}x` : "-",
-      note: "l3fwd's figure starts at the write of the line to `ip -batch -` (ip's own parsing included); the C reader's at its own sendmsg",
+      note: "both from the writer's sendmsg (RTM_NEWROUTE, one at a time, 2 ms apart): l3fwd's to the lcore's FIB write, the C reader's to its recv",
     });
   } finally {
     if (dp) await dp.quit().catch(() => dp!.kill());
@@ -191,9 +186,9 @@ export async function runL3fwdBench(o: L3fwdBenchOptions = {}): Promise<{ availa
   const log = o.log ?? console.log;
   const reason = prepareL3fwd();
   if (reason) return { available: false, reason };
-  const { nl, flood } = buildTools();
+  const { nl, flood, writer } = buildTools();
   const rows: L3fwdRow[] = [];
-  await tables(o, nl, rows, log);
+  await tables(o, nl, writer, rows, log);
   await fastPath(o, flood, rows);
   return { available: true, rows };
 }

@@ -99,7 +99,7 @@ Eal.init({
   extraArgs: ["--file-prefix", FILE_PREFIX],
 });
 
-const say = (tag: string, data?: unknown) => process.stdout.write(`${tag}${data === undefined ? "" : ` ${typeof data === "string" ? data : JSON.stringify(data)}`}\n`);
+const say = (tag: string, data?: unknown): void => { process.stdout.write(`${tag}${data === undefined ? "" : ` ${typeof data === "string" ? data : JSON.stringify(data)}`}\n`); };
 
 const ifpx = new Ifpx({ ports: createDpdkPortBackend(), rcvbuf: opts.rcvbuf, onError: (e) => say("IFPX_ERROR", String(e)) });
 const dataPorts: number[] = [];
