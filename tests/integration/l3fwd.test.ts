@@ -10,6 +10,34 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { prepareL3fwd, kernelRoutes, dataplaneRoutes, kernelNeighbours, dataplaneNeighbours, diff, linuxForwarded, ipBatch, type Stats } from "../../examples/l3fwd/driver.js";
 import { l3fwdBed, ping, pingUntil, rxPackets, type L3fwdBed } from "./helpers/l3fwd.js";
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { ChildOutput } from "../../examples/dpdk-primary/driver.js";
+import type { Netns } from "./helpers/netns.js";
+
+/** A Node TCP server in a namespace: "echo" sends back what it reads; "count" answers the byte count at the end. */
+async function tcpServer(ns: Netns, mode: "echo" | "count", port: number): Promise<ChildProcess> {
+  const code = `const net = require("net");
+    net.createServer({ allowHalfOpen: true }, (c) => {
+      if (${JSON.stringify(mode)} === "echo") return c.pipe(c);
+      let n = 0; c.on("data", (d) => { n += d.length; }); c.on("end", () => c.end(String(n)));
+    }).listen(${port}, "::", () => console.log("listening"));`;
+  const p = spawn("ip", ["netns", "exec", ns.name, process.execPath, "-e", code], { stdio: ["ignore", "pipe", "pipe"] });
+  await new ChildOutput(p).waitFor(/listening/, 10000, `TCP server in ${ns.name}`);
+  return p;
+}
+
+/** Sends `bytes` to host:port from a namespace, half-closes, returns what came back (echo: its length; count: the number). */
+function tcpClient(ns: Netns, host: string, port: number, bytes: number): number {
+  const code = `const net = require("net");
+    const c = net.connect({ host: ${JSON.stringify(host)}, port: ${port}, allowHalfOpen: true }, () => c.end(Buffer.alloc(${bytes}, 7)));
+    const got = []; c.on("data", (d) => got.push(d));
+    c.on("end", () => { const b = Buffer.concat(got); process.stdout.write(String(${port} === 1790 ? b.length : Number(b.toString()))); process.exit(0); });
+    c.on("error", (e) => { console.log("error " + e.message); process.exit(1); });
+    setTimeout(() => { console.log("timeout"); process.exit(1); }, 20000);`;
+  const out = execFileSync("ip", ["netns", "exec", ns.name, process.execPath, "-e", code], { encoding: "utf8" }).trim();
+  if (!/^\d+$/.test(out)) throw new Error(`TCP client in ${ns.name} to ${host}:${port}: ${out}`);
+  return Number(out);
+}
 
 const reason = prepareL3fwd();
 if (reason) {
@@ -98,6 +126,29 @@ if (reason) {
     assert.ok(s1.punt.local - s0.punt.local >= 8, `punted to the router: ${s1.punt.local - s0.punt.local}`);
     assert.ok(s1.ports[0].from_proxy - s0.ports[0].from_proxy >= 8, "the replies came out of dp0 through port 0");
     assert.is(s1.forwarded - s0.forwarded, 0, "nothing forwarded");
+  });
+
+  test("TCP to the router's own addresses goes through the punt path (as a BGP session will); TCP between hosts through the fast path", async () => {
+    // an echo server in the router (Linux's own stack, reached through the proxy), a sink in h2
+    const router = await tcpServer(bed.router, "echo", 1790);
+    const sink = await tcpServer(h(2), "count", 5001);
+    try {
+      const s0 = await bed.dp.stats();
+      for (const host of ["10.0.1.1", "2001:db8:1::1"]) {
+        const n = tcpClient(h(1), host, 1790, 256 << 10);
+        assert.is(n, 256 << 10, `echo through the router's ${host}`);
+      }
+      const s1 = await bed.dp.stats();
+      assert.ok(s1.punt.local - s0.punt.local >= 100, `TCP segments to the router punted: ${s1.punt.local - s0.punt.local}`);
+      assert.ok(s1.ports[0].from_proxy - s0.ports[0].from_proxy >= 100, "the router's segments came out of dp0");
+      const n = tcpClient(h(1), "10.0.2.2", 5001, 4 << 20);
+      assert.is(n, 4 << 20, "h2 counted every byte h1 sent");
+      const s2 = await bed.dp.stats();
+      assert.ok(s2.fwd4 - s1.fwd4 >= (4 << 20) / 1500, `segments forwarded by the fast path: ${s2.fwd4 - s1.fwd4}`);
+    } finally {
+      router.kill();
+      sink.kill();
+    }
   });
 
   test("ip route replace moves the fast path to the new next hop; ip route del stops it", async () => {
