@@ -80,10 +80,10 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-/** EAL memory (-m, MiB) the tables need: the LPM's fixed 64 MiB tbl24, rules, tbl8s, hashes, ring, mbufs. */
+/** EAL memory (-m, MiB) the tables need: the FIB's fixed 64 MiB tbl24, RIB nodes and the prefix hash per route, tbl8s, ring, mbufs. */
 function memoryFor(o: Options): number {
   const c = o.cfg;
-  const bytes = 64 * 2 ** 20 + o.ringSize * 64 + (c.routes4 + c.routes6) * 120 + (c.tbl8s4 + c.tbl8s6) * 1100 +
+  const bytes = 64 * 2 ** 20 + o.ringSize * 64 + (c.routes4 + c.routes6) * 400 + (c.tbl8s4 + c.tbl8s6) * 1100 +
     c.neighs * 64 + c.mbufs * 2400;
   return Math.ceil((bytes * 1.5) / 2 ** 20) + 256;
 }
