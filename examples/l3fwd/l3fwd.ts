@@ -90,6 +90,8 @@ function memoryFor(o: Options): number {
 
 const opts = parseArgs(process.argv.slice(2));
 const FILE_PREFIX = `l3fwd${process.pid}`;
+// EAL makes /var/run/dpdk/<prefix> even with --no-shconf and leaves it; so would a failed start
+process.on("exit", () => rmSync(`/var/run/dpdk/${FILE_PREFIX}`, { recursive: true, force: true }));
 const cpus = affinityCpus();
 Eal.init({
   mode: "single",
@@ -161,7 +163,6 @@ async function quit(code = 0): Promise<void> {
   for (const p of dataPorts) DpdkPorts.destroy(p);
   ring.close();
   Eal.cleanup();
-  rmSync(`/var/run/dpdk/${FILE_PREFIX}`, { recursive: true, force: true }); // EAL leaves it even with --no-shconf
   say("BYE", last);
   process.exit(code);
 }
