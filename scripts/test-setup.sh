@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # What the tests need on a fresh Debian machine besides npm packages: iproute2,
 # DPDK 22.11 (libdpdk-dev, for the native shim and the C primary example),
-# hugepages for the DPDK multi-process test, the native shim itself, and what
-# the linux-arm64 bundle test runs under emulation (qemu-user-static, an arm64
-# Node, koffi's arm64 module and the arm64 C runtime, cached in .cache/arm64).
+# hugepages for the DPDK multi-process test, ping and ethtool for examples/l3fwd,
+# the native shim itself, and what the linux-arm64 bundle test runs under
+# emulation (qemu-user-static, an arm64 Node, koffi's arm64 module and the
+# arm64 C runtime, cached in .cache/arm64).
 # Idempotent; runs as `pretest`. Needs root (the tests need it anyway).
 set -eu
 cd "$(dirname "$0")/.."
@@ -14,6 +15,9 @@ command -v pkg-config >/dev/null || need="$need pkg-config"
 pkg-config --exists libdpdk 2>/dev/null || need="$need libdpdk-dev dpdk"
 command -v cc >/dev/null || need="$need gcc libc6-dev"
 command -v qemu-aarch64-static >/dev/null || need="$need qemu-user-static"
+# examples/l3fwd's test: pings between host namespaces, checksum offload off on their veths
+command -v ping >/dev/null || need="$need iputils-ping"
+command -v ethtool >/dev/null || need="$need ethtool"
 if [ -n "$need" ]; then
   echo "test-setup: installing$need"
   export DEBIAN_FRONTEND=noninteractive
