@@ -186,8 +186,10 @@ if (role) {
   /** Runs the primary on hand-made records; returns its exit code and output. */
   async function verifyRecords(spec: string, records: Buffer[]): Promise<{ code: number | null; out: string }> {
     removePrefixFiles(prefix);
+    // The primary's timeout runs from its start and must outlast the secondary's start-up (a Node
+    // process with tsx and EAL: over 1.5 s on a loaded machine, and then it found no mp_socket).
     const p = spawn(primaryBin, ["--file-prefix", prefix, "--no-pci", "--lcores=0@(0-1)", "--log-level=lib.eal:warning", "--",
-      "--ring", ringName, "--size", "16", "--port", String(PORT), "--expect-types", spec, "--timeout", "1.5"], { stdio: ["ignore", "pipe", "pipe"] });
+      "--ring", ringName, "--size", "16", "--port", String(PORT), "--expect-types", spec, "--timeout", "6"], { stdio: ["ignore", "pipe", "pipe"] });
     primary = p;
     const out = new ChildOutput(p);
     await out.waitFor(/^READY /m, 20000, "primary READY");
