@@ -21,7 +21,8 @@ import { stage_reset, nstaged, staged_base, tmpl_begin, emit_one } from "./stagi
 import * as P from "./proxies";
 import { K_ADDR, K_R4, K_R6, K_NEIGH, KINDS, t_cap, t_at, t_count, t_esize, cap_for, grow_to } from "./table";
 import { query_begin_impl, query_step_impl, query_status_impl, query_out } from "./query";
-import { m_delete, e_slot } from "./mirror";
+import { e_slot } from "./entries";
+import { m_delete } from "./mirror";
 import { sync_begin_impl, sync_end_step_impl } from "./sync";
 import { replay_begin_impl, replay_step_impl } from "./replay";
 import { JOB_NONE } from "./jobs";

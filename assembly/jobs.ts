@@ -34,8 +34,9 @@
 // State (32 B at S + O_JOB): +0 type, +4 slot, +8 phase (table kind), +12 cursor,
 // +16 mutation snapshot, +20 record flags, +24 skip_pending.
 import { S, O_JOB, O_R4RISK, SS_IMPLIED, SS_R4_UNSETTLED, STF_ROUTES, stat_inc, status_or } from "./state";
-import { K_ADDR, K_R4, KINDS, t_cap, t_at, t_mut, t_home, t_next, t_prev, e_same_ident } from "./table";
-import { stage_entry, m_delete, e_slot, r_attr, RA_SCOPE, RA_NHCOUNT, RA_EFLAGS, EF_DEAD } from "./mirror";
+import { K_ADDR, K_R4, KINDS, t_cap, t_at, t_mut, t_home, t_prev } from "./table";
+import { e_slot, e_hash, r_attr, RA_SCOPE, RA_NHCOUNT, RA_EFLAGS, EF_DEAD } from "./entries";
+import { stage_entry, m_delete, ident_first, ident_next, RUN_END } from "./mirror";
 import { nstaged, stage_free, tmpl_begin, emit } from "./staging";
 import { max_ports, unbind_all, proxy_mark_gone } from "./proxies";
 import { EV_PROXY_GONE } from "./record";
@@ -81,17 +82,14 @@ function kill_multipath(e: usize, flags: u8, force: bool): u32 {
   const k = K_R4;
   const a = r_attr(k);
   const want = <u32>load<u8>(e + a + RA_NHCOUNT);
-  const h = t_home(k, e);
+  const h = e_hash(k, e);
   let n: u32 = 0, dead: u32 = 0;
-  let i = h;
-  for (;;) {
+  for (let i = ident_first(k, e, h); i != RUN_END; i = ident_next(k, e, i)) {
     const x = t_at(k, i);
-    if (!load<u8>(x)) break;
-    if (e_same_ident(k, x, e) && <u32>load<u8>(x + a + RA_NHCOUNT) == want) {
+    if (<u32>load<u8>(x + a + RA_NHCOUNT) == want) {
       n++;
       if (load<u8>(x + a + RA_EFLAGS) & EF_DEAD) dead++;
     }
-    i = t_next(k, i);
   }
   if (!force && (n < want || dead < n)) {
     if (dead == n) { stat_inc(SS_R4_UNSETTLED); status_or(STF_ROUTES); store<u32>(S + O_R4RISK, 1); }
@@ -102,15 +100,9 @@ function kill_multipath(e: usize, flags: u8, force: bool): u32 {
   memory.copy(id, e, 32);
   let removed: u32 = 0;
   for (;;) {
-    let found: usize = 0;
-    i = t_home(k, id);
-    for (;;) {
-      const x = t_at(k, i);
-      if (!load<u8>(x)) break;
-      if (e_same_ident(k, x, id)) { found = x; break; }
-      i = t_next(k, i);
-    }
-    if (!found) break;
+    const i = ident_first(k, id, h);
+    if (i == RUN_END) break;
+    const found = t_at(k, i);
     stage_entry(k, found, false, flags, -1);
     m_delete(k, found);
     stat_inc(SS_IMPLIED);

@@ -32,7 +32,8 @@
 // +28 entries the proxy has in the current group.
 import { S, O_QUERY, O_QOUT, O_TMPL, SS_SEQ, stat_get } from "./state";
 import { K_ADDR, K_R4, K_R6, K_NEIGH, KINDS, t_cap, t_at, t_mut, t_count } from "./table";
-import { fill_entry, e_slot } from "./mirror";
+import { e_slot } from "./entries";
+import { fill_entry } from "./mirror";
 import { slot_of_id, pslot, P_NADDR, P_NROUTE, P_NNEIGH, EINVAL } from "./proxies";
 import { cpy8 } from "./nl";
 import { EVENT_SIZE, R_SEQ, R_PORT, PORT_NONE } from "./record";

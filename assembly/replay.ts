@@ -10,7 +10,8 @@
 // +16 cursor.
 import { S, O_REPLAY, O_STATUS, ST_REPLAY } from "./state";
 import { KINDS, t_cap, t_at } from "./table";
-import { stage_entry, e_slot } from "./mirror";
+import { e_slot } from "./entries";
+import { stage_entry } from "./mirror";
 import { nstaged, stage_free } from "./staging";
 import { PROXY_MAX, pslot, P_USED, P_GONE, P_KNOWN, slot_of_id, port_slot, nports } from "./proxies";
 import { stage_link, LK_LINK, LK_MTU, LK_MAC } from "./parse_link";

@@ -17,7 +17,8 @@
 // Counters: stats SS_SYNC_ADDED / REMOVED / CHANGED, SS_GEN.
 import { S, O_SYNC, O_R4LAST, O_STATUS, ST_SYNC, SS_GEN, SS_SYNC_ADDED, SS_SYNC_REMOVED, SS_SYNC_CHANGED, stat_get, stat_set, stat_inc } from "./state";
 import { K_ADDR, K_R4, K_R6, K_NEIGH, KINDS, t_cap, t_at, t_mut, t_count } from "./table";
-import { gen_off, stage_entry, m_delete } from "./mirror";
+import { gen_off } from "./entries";
+import { stage_entry, m_delete } from "./mirror";
 import { nstaged, stage_free } from "./staging";
 import { max_ports, pslot, PROXY_MAX, P_USED, P_GONE, P_KNOWN, P_LINKGEN } from "./proxies";
 import { job_active, job_run, job_start, JOB_PURGE } from "./jobs";
