@@ -5,12 +5,12 @@ import { attr_parse, pol, tb_attr, attr_data, attr_u32, POL_ADDR, POL_U32 } from
 import { cand, msg_tb } from "./scratch";
 import { stat_inc, SS_FILTERED, SS_OTHER } from "./state";
 import { slot_of_ifindex } from "./proxies";
-import { unsettled_elsewhere } from "./jobs";
+import { unsettled_elsewhere } from "./implied_deletions";
 import { K_ADDR, t_find } from "./table";
 import { E_SLOT, A_FAMILY, A_PREFIX, A_ADDR, A_GEN, A_FLAGS, A_SCOPE, A_SIZE } from "./entries";
 import { stage_entry, m_insert, m_delete } from "./mirror";
 import { live_flags, note_added, note_changed, cur_gen, KB_ADDR } from "./sync";
-import { job_start, JOB_LASTADDR } from "./jobs";
+import { job_start, JOB_LASTADDR } from "./implied_deletions";
 
 // ifa_flags is 8 bits; IFA_F_NOPREFIXROUTE, MANAGETEMPADDR... only fit IFA_FLAGS
 const ADDR_POLICY: u64 = pol(IFA_ADDRESS, POL_ADDR) | pol(IFA_LOCAL, POL_ADDR) | pol(IFA_FLAGS, POL_U32);

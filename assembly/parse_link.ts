@@ -8,7 +8,7 @@ import { slot_of_ifindex, pslot, P_IFINDEX, P_MTU, P_MAC, P_FLAGS, P_OPER, P_KNO
 import { tmpl_begin, emit } from "./staging";
 import * as R from "./record";
 import { live_flags, note_added, note_changed, cur_gen, KB_LINK } from "./sync";
-import { job_start, revive_dead, unsettled_elsewhere, JOB_PURGE, JOB_DOWN } from "./jobs";
+import { job_start, revive_dead, unsettled_elsewhere, JOB_PURGE, JOB_DOWN } from "./implied_deletions";
 
 export const LK_LINK: u32 = 1;
 export const LK_MTU: u32 = 2;

@@ -8,14 +8,14 @@ import { NLMSG_HDRLEN, NLMSG_ERROR, NLMSG_DONE, NLM_F_DUMP_INTR, RTM_NEWLINK, RT
 import { handle_nexthop } from "./nexthops";
 import { nstaged, stage_free, stage_reset } from "./staging";
 import { max_ports } from "./proxies";
-import { job_active, job_run, job_skip_pending, job_set_skip } from "./jobs";
+import { job_active, job_run, job_skip_pending, job_set_skip } from "./implied_deletions";
 import { handle_link } from "./parse_link";
 import { handle_addr } from "./parse_addr";
 import { handle_route, route_decode, route_undecoded, route_home } from "./parse_route";
 import { nlh_len, nlh_type, nlh_flags, nlh_seq, nlerr_error, NLMSGERR_MIN } from "./headers";
 import { la_slot, LA_MAX } from "./scratch";
 import { handle_neigh } from "./parse_neigh";
-import { refresh_counts } from "./core_state";
+import { refresh_counts } from "./core_init";
 
 // Records one message may stage per bound port, for the stop-early reserve.
 // A route REPLACE may remove and add several next hops; the area still grows

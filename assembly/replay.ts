@@ -15,7 +15,7 @@ import { stage_entry } from "./mirror";
 import { nstaged, stage_free } from "./staging";
 import { PROXY_MAX, pslot, P_USED, P_GONE, P_KNOWN, slot_of_id, port_slot, nports } from "./proxies";
 import { stage_link, LK_LINK, LK_MTU, LK_MAC } from "./parse_link";
-import { job_active, job_run } from "./jobs";
+import { job_active, job_run } from "./implied_deletions";
 import { F_INITIAL } from "./record";
 
 export function replay_begin_impl(proxy: i32, port: i32): void {

@@ -21,7 +21,7 @@ import { gen_off } from "./entries";
 import { stage_entry, m_delete } from "./mirror";
 import { nstaged, stage_free } from "./staging";
 import { max_ports, pslot, PROXY_MAX, P_USED, P_GONE, P_KNOWN, P_LINKGEN } from "./proxies";
-import { job_active, job_run, job_start, JOB_PURGE } from "./jobs";
+import { job_active, job_run, job_start, JOB_PURGE } from "./implied_deletions";
 import { F_RESYNC } from "./record";
 import { nhset_clear } from "./nexthops";
 
