@@ -84,8 +84,8 @@ const NLA_TYPE_MASK: u16 = 0x3fff;
 @inline export function bswap32(v: u32): u32 { return bswap<u32>(v); }
 
 // Small fixed-size copies as plain 8-byte loads/stores: on shared memory V8
-// turns memory.copy/memory.fill into out-of-line calls, several times slower
-// than this for 16..64 bytes (measured: ~0.8 us per staged record before).
+// turns memory.copy/memory.fill into out-of-line calls, slower than this for
+// 16..64 bytes (the cost per staged record: README, Performance).
 @inline export function cpy8(d: usize, s: usize, n: usize): void {
   for (let i: usize = 0; i < n; i += 8) store<u64>(d + i, load<u64>(s + i));
 }

@@ -13,7 +13,7 @@
 // (0..3 tables, 4 links, 5 done), +16 cursor, +20 mutation snapshot, +24 bit k
 // set: table k was empty at sync_begin, so every entry in it at the end came
 // from this sync and its sweep is skipped (a full table's sweep reads the
-// whole table: ~20 ms at 1M routes, for nothing after a first dump).
+// whole table, for nothing after a first dump).
 // Counters: stats SS_SYNC_ADDED / REMOVED / CHANGED, SS_GEN.
 import { S, O_SYNC, O_R4LAST, O_STATUS, ST_SYNC, SS_GEN, SS_SYNC_ADDED, SS_SYNC_REMOVED, SS_SYNC_CHANGED, stat_get, stat_set, stat_inc } from "./state";
 import { K_ADDR, K_R4, K_R6, K_NEIGH, KINDS, t_cap, t_at, t_mut, t_count } from "./table";

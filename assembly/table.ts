@@ -1,11 +1,10 @@
 // Open-addressing hash tables (linear probing, backward-shift deletion, no
 // tombstones) holding fixed-size mirror entries inline. Four tables, one per
-// kind: addresses (32 B/entry), IPv4 route next hops (32 B), IPv6 route next
-// hops (64 B), neighbours (40 B). Byte 0 of every entry is `used`.
-//
-// The route tables hash on the kernel's route identity only (table, dst,
-// dst_len, tos, priority), so all next hops of one route sit in one probe run:
-// a REPLACE or DELROUTE walks that run. Load is kept <= 0.7 (growing beyond),
+// kind: addresses, IPv4 route next hops, IPv6 route next hops, neighbours.
+// Byte 0 of every entry is `used`; the entry sizes, layouts and keys (e_hash,
+// e_same_ident, e_same_nh) are the mirror's (entries.ts): the route tables'
+// key is the route identity, so all next hops of one route sit in one probe
+// run, which a REPLACE or DELROUTE walks (mirror.ts ident_first). Load is kept <= 0.7 (growing beyond),
 // so runs stay short. The capacity is any number of slots (a home slot is
 // (hash * cap) >> 32, probing wraps at cap), so mirror_reserve() sizes a table
 // to exactly what it needs: 1M IPv4 route next hops take 1.43M x 32 B = 44 MiB
@@ -14,8 +13,8 @@
 //
 // Growth doubles the block IN PLACE when it can (grow_in_place): a full table
 // then touches its final block only, instead of every block of the doubling
-// series (2x the memory, and on the VMs measured first-touch page faults were
-// ~40% of a 1M-route dump's parse time).
+// series (2x the memory; the first touch of fresh memory is the largest single
+// cost of a big dump on VMs that hand freed memory back: README, Performance).
 //
 // Descriptor (32 B at S + O_TABLES + kind*32):
 //   +0 usize slots, +8 u32 cap (slots), +12 u32 count, +16 u32 esize,
