@@ -9,9 +9,25 @@
 // nla_policy does: 2 bits per type (types 0..31), POL_ANY, POL_U8 (at least
 // 1 byte), POL_U32 (at least 4), POL_ADDR (exactly the family's address
 // length). Every occurrence of a type is checked; the last one is kept. Types
-// above TB_MAXTYPE are skipped unchecked, as before the table (no parser reads
-// one).
-import { attr_ok, attr_type, attr_next, zero8 } from "./nl";
+// above TB_MAXTYPE are skipped unchecked: no parser reads one.
+import { align4 } from "./nl";
+import { zero8 } from "./mem";
+
+// Attribute type without NLA_F_NESTED / NLA_F_NET_BYTEORDER.
+const NLA_TYPE_MASK: u16 = 0x3fff;
+
+// One attribute walk step (mnl_attr_ok): returns the attribute length when an
+// attribute of at least 4 bytes fits entirely in [a, end), else 0 (the caller
+// then counts the message as malformed). A zero or short rta_len would loop
+// forever or read past the message, so it is rejected here, once.
+@inline export function attr_ok(a: usize, end: usize): u32 {
+  if (a + 4 > end) return 0;
+  const len = <u32>load<u16>(a);
+  if (len < 4 || <usize>len > end - a) return 0;
+  return len;
+}
+@inline export function attr_type(a: usize): u16 { return load<u16>(a + 2) & NLA_TYPE_MASK; }
+@inline export function attr_next(a: usize, len: u32): usize { return a + <usize>align4(len); }
 
 export const TB_MAXTYPE: u32 = 31;
 export const TB_BYTES: usize = (<usize>TB_MAXTYPE + 1) * sizeof<usize>();

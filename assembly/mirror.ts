@@ -10,7 +10,8 @@ import { A_FAMILY, A_PREFIX, A_ADDR, A_FLAGS, A_SCOPE, RT_DSTLEN, RT_TOS, RT_TAB
 import { gw6_addr } from "./gw6";
 import { tmpl_begin, emit, wanted } from "./staging";
 import * as R from "./record";
-import { AF_INET, AF_INET6, RT_TABLE_LOCAL, cpy16 } from "./nl";
+import { AF_INET, AF_INET6, RT_TABLE_LOCAL } from "./nl";
+import { cpy16 } from "./mem";
 
 /** the event type of an entry's ADD (add=true) or DEL record */
 export function entry_type(k: u32, e: usize, add: bool): u16 {

@@ -1,16 +1,16 @@
 // RTM_NEWADDR / RTM_DELADDR for proxies. Key: (proxy, family, address, prefixlen).
-import { AF_INET, AF_INET6, RTM_DELADDR, IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS, bswap32, cpy16, zero8 } from "./nl";
+import { AF_INET, AF_INET6, RTM_DELADDR, IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS } from "./nl";
+import { bswap32, cpy16, zero8 } from "./mem";
 import { IFA_ATTRS, ifa_family, ifa_prefixlen, ifa_flags, ifa_scope, ifa_index } from "./headers";
 import { attr_parse, pol, tb_attr, attr_data, attr_u32, POL_ADDR, POL_U32 } from "./attrs";
 import { cand, msg_tb } from "./scratch";
 import { stat_inc, SS_FILTERED, SS_OTHER } from "./state";
 import { slot_of_ifindex } from "./proxies";
-import { unsettled_elsewhere } from "./implied_deletions";
 import { K_ADDR, t_find } from "./table";
 import { E_SLOT, A_FAMILY, A_PREFIX, A_ADDR, A_GEN, A_FLAGS, A_SCOPE, A_SIZE } from "./entries";
 import { stage_entry, m_insert, m_delete } from "./mirror";
 import { live_flags, note_added, note_changed, cur_gen, KB_ADDR } from "./sync";
-import { job_start, JOB_LASTADDR } from "./implied_deletions";
+import { job_start, unsettled_elsewhere, JOB_LASTADDR } from "./implied_deletions";
 
 // ifa_flags is 8 bits; IFA_F_NOPREFIXROUTE, MANAGETEMPADDR... only fit IFA_FLAGS
 const ADDR_POLICY: u64 = pol(IFA_ADDRESS, POL_ADDR) | pol(IFA_LOCAL, POL_ADDR) | pol(IFA_FLAGS, POL_U32);

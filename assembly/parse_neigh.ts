@@ -4,7 +4,8 @@
 // s09-neigh-del, s15-neigh6-del); the first is reported faithfully (NEIGH_ADD,
 // REPLACE, state FAILED, mac zero), as `ip neigh show` would show it; the DEL
 // reports the last MAC the entry had (N_LASTMAC), as upstream's event does.
-import { AF_INET, AF_INET6, RTM_DELNEIGH, NDA_DST, NDA_LLADDR, NUD_NOARP, RTN_BROADCAST, RTN_MULTICAST, bswap32, cpy16, zero8 } from "./nl";
+import { AF_INET, AF_INET6, RTM_DELNEIGH, NDA_DST, NDA_LLADDR, NUD_NOARP, RTN_BROADCAST, RTN_MULTICAST } from "./nl";
+import { bswap32, cpy16, zero8 } from "./mem";
 import { NDM_ATTRS, ndm_family, ndm_index, ndm_state, ndm_flags, ndm_type } from "./headers";
 import { attr_parse, pol, tb_attr, attr_data, attr_len, POL_ADDR } from "./attrs";
 import { cand, msg_tb } from "./scratch";

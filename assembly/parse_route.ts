@@ -8,8 +8,9 @@
 // its hash: the message's bytes only, so process() runs it ahead for its
 // look-ahead), collect_next_hops (which next hops go through proxies), then
 // route_del / route_new (the mirror and the records).
-import { bswap32, align4, cpy16, zero8, AF_INET, AF_INET6, RTM_DELROUTE, NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE, NLM_F_APPEND,
-  NLM_F_MULTI, RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE, RTA_VIA, RTA_NH_ID, RTM_F_CLONED } from "./nl";
+import { align4, AF_INET, AF_INET6, RTM_DELROUTE, NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE, NLM_F_APPEND, NLM_F_MULTI,
+  RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE, RTA_VIA, RTA_NH_ID, RTM_F_CLONED } from "./nl";
+import { bswap32, cpy16, zero8 } from "./mem";
 import { RTM_ATTRS, RTNH_HDRLEN, rtm_family, rtm_dst_len, rtm_tos, rtm_table, rtm_protocol, rtm_scope, rtm_type, rtm_flags,
   rtnh_len, rtnh_hops, rtnh_ifindex } from "./headers";
 import { attr_parse, pol, tb_attr, attr_data, attr_len, attr_u32, POL_ADDR, POL_U32, TB_BYTES } from "./attrs";

@@ -35,7 +35,7 @@ import { K_ADDR, K_R4, K_R6, K_NEIGH, KINDS, t_cap, t_at, t_mut, t_count } from 
 import { e_slot } from "./entries";
 import { fill_entry } from "./mirror";
 import { slot_of_id, pslot, P_NADDR, P_NROUTE, P_NNEIGH, EINVAL } from "./proxies";
-import { cpy8 } from "./nl";
+import { cpy8 } from "./mem";
 import { EVENT_SIZE, R_SEQ, R_PORT, PORT_NONE } from "./record";
 import { KB_ADDR, KB_ROUTE, KB_NEIGH, kind_bit } from "./sync";
 

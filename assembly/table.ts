@@ -21,7 +21,7 @@
 //   +20 u32 mutations (bumped by deletes and growth: moves entries, so
 //   iterating sweeps restart), +24 u32 an upper bound of the probe
 //   distance of every entry (set by inserts and growth; deletes only shorten)
-import { cpy8, zero8 } from "./nl";
+import { cpy8, zero8 } from "./mem";
 import { e_hash, e_same_ident, e_same_nh } from "./entries";
 import { S, O_TABLES, O_GROWTMP, zalloc, grow_memory_for, stat_inc, SS_GROWS } from "./state";
 
