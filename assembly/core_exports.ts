@@ -15,16 +15,17 @@
 // staged_ptr(), which the host must re-read after each call (it may move when
 // one message alone needs more room than the area has).
 import { S, O_RX, O_RX_CAP, O_STATUS, O_STATS, O_WANTED, SS_SEQ, stat_get } from "./state";
-import { core_init_impl, refresh_counts } from "./core_state";
+import { core_init_impl, refresh_counts } from "./core_init";
 import { process_impl } from "./process";
 import { stage_reset, nstaged, staged_base, tmpl_begin, emit_one } from "./staging";
 import * as P from "./proxies";
 import { K_ADDR, K_R4, K_R6, K_NEIGH, KINDS, t_cap, t_at, t_count, t_esize, cap_for, grow_to } from "./table";
 import { query_begin_impl, query_step_impl, query_status_impl, query_out } from "./query";
-import { m_delete, e_slot } from "./mirror";
+import { e_slot } from "./entries";
+import { m_delete } from "./mirror";
 import { sync_begin_impl, sync_end_step_impl } from "./sync";
 import { replay_begin_impl, replay_step_impl } from "./replay";
-import { JOB_NONE } from "./jobs";
+import { JOB_NONE } from "./implied_deletions";
 import { O_JOB, HEAP_MAX_BLOCK } from "./state";
 
 export function core_version(): u32 { return 1; }

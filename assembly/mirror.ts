@@ -1,68 +1,17 @@
-// Mirror entry layouts and the one function that turns an entry into a record
-// (used by live changes, implied deletions, the resync sweep and replay, so
-// every path reports an entry the same way).
-//
-// addr  (32 B): +1 family +2 prefixlen +3 slot +4 addr[16] (IPv4: host-order u32 at +4)
-//               +20 u32 gen +24 u32 ifa_flags +28 u8 scope
-// route4 (32 B): +1 dst_len +2 tos +3 slot +4 u32 table +8 u32 priority +12 u32 dst
-//               (host order) +16 u32 gw (host order) +20 u32 gen +24 type +25 protocol
-//               +26 scope +27 nh_weight +28 nh_count +29 eflags (EF_DEAD, EF_GW6: gw is a gw6.ts id)
-// route6 (64 B): +1 dst_len +2 tos +3 slot +4 table +8 priority +12 dst[16] +28 gw[16]
-//               +44 u32 gen +48 type +49 protocol +50 scope +51 nh_weight +52 nh_count +53 eflags
-// neigh (40 B): +1 family +2 ndm_type +3 slot +4 dst[16] +20 u32 gen +24 mac[6]
-//               +30 u16 state +32 u8 ntf_flags +34 last known mac[6] (what a DEL reports)
-import { K_ADDR, K_R4, K_R6, K_NEIGH, E_SLOT, EF_GW6 } from "./table";
+// The mirror: entries in their tables (entries.ts layouts, table.ts storage),
+// per-proxy accounting, the walk over one route identity's entries, and the
+// one function that turns an entry into a record (used by live changes,
+// implied deletions, the resync sweep and replay, so every path reports an
+// entry the same way).
+import { K_ADDR, K_R4, K_R6, K_NEIGH, t_slot, t_at, t_next } from "./table";
+import { A_FAMILY, A_PREFIX, A_ADDR, A_FLAGS, A_SCOPE, RT_DSTLEN, RT_TOS, RT_TABLE, RT_PRIO, RT_DST, R4_GW, R6_GW,
+  RA_TYPE, RA_PROTO, RA_SCOPE, RA_WEIGHT, RA_NHCOUNT, RA_EFLAGS, EF_GW6, N_FAMILY, N_TYPE, N_DST, N_MAC, N_STATE, N_FLAGS, N_LASTMAC,
+  e_slot, r_attr, e_same_ident } from "./entries";
 import { gw6_addr } from "./gw6";
 import { tmpl_begin, emit, wanted } from "./staging";
 import * as R from "./record";
-import { AF_INET, AF_INET6, RT_TABLE_LOCAL, cpy16 } from "./nl";
-
-export const A_FAMILY: usize = 1;
-export const A_PREFIX: usize = 2;
-export const A_ADDR: usize = 4;
-export const A_GEN: usize = 20;
-export const A_FLAGS: usize = 24;
-export const A_SCOPE: usize = 28;
-export const A_SIZE: u32 = 32;
-
-export const RT_DSTLEN: usize = 1;
-export const RT_TOS: usize = 2;
-export const RT_TABLE: usize = 4;
-export const RT_PRIO: usize = 8;
-export const RT_DST: usize = 12;
-export const R4_GW: usize = 16;
-export const R4_GEN: usize = 20;
-export const R4_ATTR: usize = 24; // type, protocol, scope, weight, nh_count, eflags
-export const R4_SIZE: u32 = 32;
-export const R6_GW: usize = 28;
-export const R6_GEN: usize = 44;
-export const R6_ATTR: usize = 48;
-export const R6_SIZE: u32 = 64;
-// offsets inside the 6 attribute bytes
-export const RA_TYPE: usize = 0;
-export const RA_PROTO: usize = 1;
-export const RA_SCOPE: usize = 2;
-export const RA_WEIGHT: usize = 3;
-export const RA_NHCOUNT: usize = 4;
-export const RA_EFLAGS: usize = 5;
-export const EF_DEAD: u8 = 1; // next hop's proxy went down (IPv4 multipath: route kept)
-// EF_GW6 (2, table.ts): IPv4 route whose gateway is an IPv6 address; the gateway field holds its gw6.ts id
-
-export const N_FAMILY: usize = 1;
-export const N_TYPE: usize = 2;
-export const N_DST: usize = 4;
-export const N_GEN: usize = 20;
-export const N_MAC: usize = 24;
-export const N_STATE: usize = 30;
-export const N_FLAGS: usize = 32;
-export const N_LASTMAC: usize = 34;
-export const N_SIZE: u32 = 40;
-
-@inline export function e_slot(e: usize): u32 { return <u32>load<u8>(e + E_SLOT); }
-@inline export function gen_off(k: u32): usize {
-  return k == K_R6 ? R6_GEN : k == K_NEIGH ? N_GEN : A_GEN; // A_GEN == R4_GEN == 20
-}
-@inline export function r_attr(k: u32): usize { return k == K_R4 ? R4_ATTR : R6_ATTR; }
+import { AF_INET, AF_INET6, RT_TABLE_LOCAL } from "./nl";
+import { cpy16 } from "./mem";
 
 /** the event type of an entry's ADD (add=true) or DEL record */
 export function entry_type(k: u32, e: usize, add: bool): u16 {
@@ -137,7 +86,8 @@ export function fill_entry(k: u32, e: usize, add: bool, flags: u8): void {
   }
 }
 
-import { t_insert_h, t_delete, e_hash } from "./table";
+import { t_insert_h, t_delete } from "./table";
+import { e_hash } from "./entries";
 import { pslot, P_NADDR, P_NROUTE, P_NNEIGH, P_NADDR4 } from "./proxies";
 
 @inline function pcount_off(k: u32): usize { return k == K_ADDR ? P_NADDR : k == K_NEIGH ? P_NNEIGH : P_NROUTE; }
@@ -168,3 +118,23 @@ export function m_delete(k: u32, e: usize): u32 {
   t_delete(k, e);
   return left;
 }
+
+// The walk over the entries of one route identity (all next hops of a route
+// sit in the probe run of the identity's home slot):
+//   for (let i = ident_first(k, c, h); i != RUN_END; i = ident_next(k, c, i)) { const e = t_at(k, i); ... }
+// c: a candidate entry holding the identity, h: its e_hash. The walk must start
+// again from ident_first after a delete (entries move back into the hole).
+export const RUN_END: u32 = 0xffffffff;
+
+/** from probe slot i on: the slot of the first entry with c's identity, or RUN_END */
+@inline function ident_scan(k: u32, c: usize, i: u32): u32 {
+  for (;;) {
+    const e = t_at(k, i);
+    if (!load<u8>(e)) return RUN_END;
+    if (e_same_ident(k, e, c)) return i;
+    i = t_next(k, i);
+  }
+  return RUN_END;
+}
+@inline export function ident_first(k: u32, c: usize, h: u32): u32 { return ident_scan(k, c, t_slot(k, h)); }
+@inline export function ident_next(k: u32, c: usize, i: u32): u32 { return ident_scan(k, c, t_next(k, i)); }

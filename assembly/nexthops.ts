@@ -22,7 +22,10 @@
 // any more costs at most one needless resync. Full (0.7 load): every nexthop
 // message counts as used.
 import { S, O_NHSET, stat_inc, status_or, SS_NH_MSGS, SS_NH_USED, STF_NEXTHOP } from "./state";
-import { attr_ok, attr_type, attr_next, NHA_ID, RTM_NEWNEXTHOP, NLM_F_REPLACE } from "./nl";
+import { NHA_ID, RTM_NEWNEXTHOP, NLM_F_REPLACE } from "./nl";
+import { NHM_ATTRS } from "./headers";
+import { attr_parse, pol, tb_attr, attr_u32, POL_U32 } from "./attrs";
+import { msg_tb } from "./scratch";
 
 export const NHSET_SLOTS: u32 = 4096;   // 16 KiB
 // +0 usize slots (u32 x NHSET_SLOTS), +8 u32 count, +12 u32 full
@@ -66,20 +69,17 @@ export function nhset_has(id: u32): bool {
   return false;
 }
 
+const NEXTHOP_POLICY: u64 = pol(NHA_ID, POL_U32);
+
 /** RTM_NEWNEXTHOP / RTM_DELNEXTHOP: struct nhmsg (8 bytes), then NHA_* attributes. */
 export function handle_nexthop(m: usize, mlen: u32, type: u16, nlflags: u16): bool {
   stat_inc(SS_NH_MSGS);
-  if (mlen < 24) return false;
+  if (mlen < NHM_ATTRS) return false;
   if (type == RTM_NEWNEXTHOP && (nlflags & NLM_F_REPLACE) != 0) return true; // routes re-announced
-  const end = m + mlen;
-  let id: u32 = 0;
-  let a = m + 24;
-  while (a < end) {
-    const l = attr_ok(a, end);
-    if (!l) return false;
-    if (attr_type(a) == NHA_ID) { if (l < 8) return false; id = load<u32>(a + 4); }
-    a = attr_next(a, l);
-  }
+  const tb = msg_tb();
+  if (!attr_parse(m + NHM_ATTRS, m + mlen, tb, NEXTHOP_POLICY, 0)) return false;
+  const ia = tb_attr(tb, NHA_ID);
+  const id: u32 = ia ? attr_u32(ia) : 0;
   if (nhset_has(id)) { stat_inc(SS_NH_USED); status_or(STF_NEXTHOP); }
   return true;
 }

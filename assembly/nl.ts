@@ -1,5 +1,5 @@
 // rtnetlink constants (linux/netlink.h, linux/rtnetlink.h, linux/if_addr.h,
-// linux/neighbour.h) and libmnl-like length-checked accessors.
+// linux/neighbour.h, linux/nexthop.h).
 
 export const NLMSG_HDRLEN: u32 = 16;
 export const NLMSG_NOOP: u16 = 1;
@@ -63,36 +63,4 @@ export const NUD_NOARP: u16 = 0x40;
 export const RTN_BROADCAST: u8 = 3;
 export const RTN_MULTICAST: u8 = 5;
 
-// Attribute type without NLA_F_NESTED / NLA_F_NET_BYTEORDER.
-const NLA_TYPE_MASK: u16 = 0x3fff;
-
 @inline export function align4(n: u32): u32 { return (n + 3) & ~3; }
-
-// One attribute walk step (mnl_attr_ok): returns the attribute length when an
-// attribute of at least 4 bytes fits entirely in [a, end), else 0 (the caller
-// then counts the message as malformed). A zero or short rta_len would loop
-// forever or read past the message, so it is rejected here, once.
-@inline export function attr_ok(a: usize, end: usize): u32 {
-  if (a + 4 > end) return 0;
-  const len = <u32>load<u16>(a);
-  if (len < 4 || <usize>len > end - a) return 0;
-  return len;
-}
-@inline export function attr_type(a: usize): u16 { return load<u16>(a + 2) & NLA_TYPE_MASK; }
-@inline export function attr_next(a: usize, len: u32): usize { return a + <usize>align4(len); }
-
-@inline export function bswap32(v: u32): u32 { return bswap<u32>(v); }
-
-// Small fixed-size copies as plain 8-byte loads/stores: on shared memory V8
-// turns memory.copy/memory.fill into out-of-line calls, several times slower
-// than this for 16..64 bytes (measured: ~0.8 us per staged record before).
-@inline export function cpy8(d: usize, s: usize, n: usize): void {
-  for (let i: usize = 0; i < n; i += 8) store<u64>(d + i, load<u64>(s + i));
-}
-@inline export function zero8(d: usize, n: usize): void {
-  for (let i: usize = 0; i < n; i += 8) store<u64>(d + i, 0);
-}
-@inline export function cpy16(d: usize, s: usize): void {
-  store<u64>(d, load<u64>(s));
-  store<u64>(d + 8, load<u64>(s + 8));
-}

@@ -1,43 +1,38 @@
 // RTM_NEWADDR / RTM_DELADDR for proxies. Key: (proxy, family, address, prefixlen).
-import { attr_ok, attr_type, attr_next, AF_INET, AF_INET6, RTM_DELADDR, IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS, bswap32, cpy16, zero8 } from "./nl";
-import { S, O_SCRATCH, stat_inc, SS_FILTERED, SS_OTHER } from "./state";
+import { AF_INET, AF_INET6, RTM_DELADDR, IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS } from "./nl";
+import { bswap32, cpy16, zero8 } from "./mem";
+import { IFA_ATTRS, ifa_family, ifa_prefixlen, ifa_flags, ifa_scope, ifa_index } from "./headers";
+import { attr_parse, pol, tb_attr, attr_data, attr_u32, POL_ADDR, POL_U32 } from "./attrs";
+import { cand, msg_tb } from "./scratch";
+import { stat_inc, SS_FILTERED, SS_OTHER } from "./state";
 import { slot_of_ifindex } from "./proxies";
-import { unsettled_elsewhere } from "./jobs";
 import { K_ADDR, t_find } from "./table";
-import { A_FAMILY, A_PREFIX, A_ADDR, A_GEN, A_FLAGS, A_SCOPE, A_SIZE, stage_entry, m_insert, m_delete } from "./mirror";
+import { E_SLOT, A_FAMILY, A_PREFIX, A_ADDR, A_GEN, A_FLAGS, A_SCOPE, A_SIZE } from "./entries";
+import { stage_entry, m_insert, m_delete } from "./mirror";
 import { live_flags, note_added, note_changed, cur_gen, KB_ADDR } from "./sync";
-import { job_start, JOB_LASTADDR } from "./jobs";
+import { job_start, unsettled_elsewhere, JOB_LASTADDR } from "./implied_deletions";
+
+// ifa_flags is 8 bits; IFA_F_NOPREFIXROUTE, MANAGETEMPADDR... only fit IFA_FLAGS
+const ADDR_POLICY: u64 = pol(IFA_ADDRESS, POL_ADDR) | pol(IFA_LOCAL, POL_ADDR) | pol(IFA_FLAGS, POL_U32);
 
 export function handle_addr(m: usize, mlen: u32, type: u16): bool {
-  if (mlen < 24) return false; // nlmsghdr + ifaddrmsg
-  const family = load<u8>(m + 16);
+  if (mlen < IFA_ATTRS) return false;
+  const family = ifa_family(m);
   if (family != AF_INET && family != AF_INET6) { stat_inc(SS_OTHER); return true; }
   const alen: u32 = family == AF_INET ? 4 : 16;
-  const prefixlen = load<u8>(m + 17);
+  const prefixlen = ifa_prefixlen(m);
   if (<u32>prefixlen > alen * 8) return false;
-  let ifaflags = <u32>load<u8>(m + 18);
-  const scope = load<u8>(m + 19);
-  const ifindex = load<i32>(m + 20);
-  const end = m + mlen;
-  let local: usize = 0, addr: usize = 0;
-  let a = m + 24;
-  while (a < end) {
-    const l = attr_ok(a, end);
-    if (!l) return false;
-    const ty = attr_type(a);
-    if (ty == IFA_ADDRESS || ty == IFA_LOCAL) {
-      if (l - 4 != alen) return false;
-      if (ty == IFA_LOCAL) local = a + 4; else addr = a + 4;
-    } else if (ty == IFA_FLAGS) {
-      // ifa_flags is 8 bits; IFA_F_NOPREFIXROUTE, MANAGETEMPADDR... only fit here
-      if (l - 4 < 4) return false;
-      ifaflags = load<u32>(a + 4);
-    }
-    a = attr_next(a, l);
-  }
+  const scope = ifa_scope(m);
+  const ifindex = ifa_index(m);
+  const tb = msg_tb();
+  if (!attr_parse(m + IFA_ATTRS, m + mlen, tb, ADDR_POLICY, alen)) return false;
+  const fa = tb_attr(tb, IFA_FLAGS);
+  const ifaflags = fa ? attr_u32(fa) : <u32>ifa_flags(m);
   // On point-to-point links IFA_ADDRESS is the peer; IFA_LOCAL is ours.
-  const ip = local ? local : addr;
-  if (!ip) return false;
+  const local = tb_attr(tb, IFA_LOCAL);
+  const ia = local ? local : tb_attr(tb, IFA_ADDRESS);
+  if (!ia) return false;
+  const ip = attr_data(ia);
   const s = slot_of_ifindex(ifindex);
   if (s < 0) {
     if (type == RTM_DELADDR && family == AF_INET) unsettled_elsewhere();
@@ -45,11 +40,11 @@ export function handle_addr(m: usize, mlen: u32, type: u16): bool {
     return true;
   }
 
-  const c = load<usize>(S + O_SCRATCH);
+  const c = cand();
   zero8(c, A_SIZE);
   store<u8>(c + A_FAMILY, family);
   store<u8>(c + A_PREFIX, prefixlen);
-  store<u8>(c + 3, <u8>s);
+  store<u8>(c + E_SLOT, <u8>s);
   if (family == AF_INET) store<u32>(c + A_ADDR, bswap32(load<u32>(ip)));
   else cpy16(c + A_ADDR, ip);
   store<u32>(c + A_FLAGS, ifaflags);

@@ -1,12 +1,14 @@
 // RTM_NEWLINK / RTM_DELLINK for proxies.
-import { attr_ok, attr_type, attr_next, AF_UNSPEC, RTM_DELLINK, IFF_UP, IFF_LOWER_UP, NLM_F_MULTI,
-  IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_OPERSTATE } from "./nl";
+import { AF_UNSPEC, RTM_DELLINK, IFF_UP, IFF_LOWER_UP, NLM_F_MULTI, IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_OPERSTATE } from "./nl";
+import { IFI_ATTRS, ifi_family, ifi_index, ifi_flags, nlh_flags } from "./headers";
+import { attr_parse, pol, tb_attr, attr_data, attr_len, attr_u32, attr_u8, POL_U8, POL_U32 } from "./attrs";
+import { msg_tb } from "./scratch";
 import { stat_inc, SS_FILTERED, SS_OTHER } from "./state";
 import { slot_of_ifindex, pslot, P_IFINDEX, P_MTU, P_MAC, P_FLAGS, P_OPER, P_KNOWN, P_NAME, P_LINKGEN } from "./proxies";
 import { tmpl_begin, emit } from "./staging";
 import * as R from "./record";
 import { live_flags, note_added, note_changed, cur_gen, KB_LINK } from "./sync";
-import { job_start, revive_dead, unsettled_elsewhere, JOB_PURGE, JOB_DOWN } from "./jobs";
+import { job_start, revive_dead, unsettled_elsewhere, JOB_PURGE, JOB_DOWN } from "./implied_deletions";
 
 export const LK_LINK: u32 = 1;
 export const LK_MTU: u32 = 2;
@@ -38,33 +40,24 @@ export function stage_link(slot: u32, which: u32, flags: u8, port: i32): u32 {
   return n;
 }
 
+const LINK_POLICY: u64 = pol(IFLA_MTU, POL_U32) | pol(IFLA_OPERSTATE, POL_U8);
+
 /** returns false when the message is malformed */
 export function handle_link(m: usize, mlen: u32, type: u16): bool {
-  if (mlen < 32) return false; // nlmsghdr + ifinfomsg
+  if (mlen < IFI_ATTRS) return false;
   // AF_BRIDGE (and other families) reuse the ifindex for bridge-port state; an
   // RTM_DELLINK there only means "left the bridge", never "interface deleted".
-  if (load<u8>(m + 16) != AF_UNSPEC) { stat_inc(SS_OTHER); return true; }
-  const ifindex = load<i32>(m + 20);
-  const ifflags = load<u32>(m + 24);
-  const end = m + mlen;
+  if (ifi_family(m) != AF_UNSPEC) { stat_inc(SS_OTHER); return true; }
+  const ifindex = ifi_index(m);
+  const ifflags = ifi_flags(m);
   // validate every attribute before touching state
-  let name: usize = 0, namelen: u32 = 0, mtu: usize = 0, mac: usize = 0, maclen: u32 = 0, oper: usize = 0;
-  let a = m + 32;
-  while (a < end) {
-    const l = attr_ok(a, end);
-    if (!l) return false;
-    const ty = attr_type(a);
-    const pl = l - 4;
-    if (ty == IFLA_IFNAME) { name = a + 4; namelen = pl; }
-    else if (ty == IFLA_MTU) { if (pl < 4) return false; mtu = a + 4; }
-    else if (ty == IFLA_ADDRESS) { mac = a + 4; maclen = pl; }
-    else if (ty == IFLA_OPERSTATE) { if (pl < 1) return false; oper = a + 4; }
-    a = attr_next(a, l);
-  }
+  const tb = msg_tb();
+  if (!attr_parse(m + IFI_ATTRS, m + mlen, tb, LINK_POLICY, 0)) return false;
+  const name = tb_attr(tb, IFLA_IFNAME), mtu = tb_attr(tb, IFLA_MTU), mac = tb_attr(tb, IFLA_ADDRESS), oper = tb_attr(tb, IFLA_OPERSTATE);
   const s = slot_of_ifindex(ifindex);
   if (s < 0) {
     // (live messages only: a dump shows every down interface, and asks nothing)
-    if ((load<u16>(m + 6) & NLM_F_MULTI) == 0 && (type == RTM_DELLINK || (ifflags & IFF_UP) == 0)) unsettled_elsewhere();
+    if ((nlh_flags(m) & NLM_F_MULTI) == 0 && (type == RTM_DELLINK || (ifflags & IFF_UP) == 0)) unsettled_elsewhere();
     stat_inc(SS_FILTERED);
     return true;
   }
@@ -77,10 +70,11 @@ export function handle_link(m: usize, mlen: u32, type: u16): bool {
   }
   store<u32>(p + P_LINKGEN, cur_gen());
   if (name) {
+    const namelen = attr_len(name);
     const n = namelen < 15 ? namelen : 15;
     memory.fill(p + P_NAME, 0, 16);
     for (let i: u32 = 0; i < n; i++) {
-      const c = load<u8>(name + i);
+      const c = load<u8>(attr_data(name) + i);
       if (c == 0) break;
       store<u8>(p + P_NAME + i, c);
     }
@@ -91,18 +85,19 @@ export function handle_link(m: usize, mlen: u32, type: u16): bool {
   if (!known) which = LK_LINK | LK_MTU | LK_MAC;
   else if (((oflags ^ ifflags) & (IFF_UP | IFF_LOWER_UP)) != 0) which |= LK_LINK;
   store<u32>(p + P_FLAGS, ifflags);
-  if (oper) store<u8>(p + P_OPER, load<u8>(oper));
+  if (oper) store<u8>(p + P_OPER, attr_u8(oper));
   if (mtu) {
-    const v = load<u32>(mtu);
+    const v = attr_u32(mtu);
     if (known && v != load<u32>(p + P_MTU)) which |= LK_MTU;
     store<u32>(p + P_MTU, v);
   }
   if (mac) {
     // tap/veth/ether: 6 bytes; shorter hardware addresses are zero-padded
-    let nm: u32 = maclen < 6 ? maclen : 6;
+    const maclen = attr_len(mac);
+    const nm: u32 = maclen < 6 ? maclen : 6;
     let diff = false;
     for (let i: u32 = 0; i < 6; i++) {
-      const b: u8 = i < nm ? load<u8>(mac + i) : 0;
+      const b: u8 = i < nm ? load<u8>(attr_data(mac) + i) : 0;
       if (b != load<u8>(p + P_MAC + i)) diff = true;
       store<u8>(p + P_MAC + i, b);
     }

@@ -4,37 +4,37 @@
 // s09-neigh-del, s15-neigh6-del); the first is reported faithfully (NEIGH_ADD,
 // REPLACE, state FAILED, mac zero), as `ip neigh show` would show it; the DEL
 // reports the last MAC the entry had (N_LASTMAC), as upstream's event does.
-import { attr_ok, attr_type, attr_next, AF_INET, AF_INET6, RTM_DELNEIGH, NDA_DST, NDA_LLADDR, NUD_NOARP, RTN_BROADCAST,
-  RTN_MULTICAST, bswap32, cpy16, zero8 } from "./nl";
-import { S, O_SCRATCH, stat_inc, SS_FILTERED, SS_OTHER } from "./state";
+import { AF_INET, AF_INET6, RTM_DELNEIGH, NDA_DST, NDA_LLADDR, NUD_NOARP, RTN_BROADCAST, RTN_MULTICAST } from "./nl";
+import { bswap32, cpy16, zero8 } from "./mem";
+import { NDM_ATTRS, ndm_family, ndm_index, ndm_state, ndm_flags, ndm_type } from "./headers";
+import { attr_parse, pol, tb_attr, attr_data, attr_len, POL_ADDR } from "./attrs";
+import { cand, msg_tb } from "./scratch";
+import { stat_inc, SS_FILTERED, SS_OTHER } from "./state";
 import { slot_of_ifindex } from "./proxies";
 import { K_NEIGH, t_find } from "./table";
-import { N_FAMILY, N_TYPE, N_DST, N_GEN, N_MAC, N_STATE, N_FLAGS, N_LASTMAC, N_SIZE, stage_entry, m_insert, m_delete } from "./mirror";
+import { E_SLOT, N_FAMILY, N_TYPE, N_DST, N_GEN, N_MAC, N_STATE, N_FLAGS, N_LASTMAC, N_SIZE } from "./entries";
+import { stage_entry, m_insert, m_delete } from "./mirror";
 import { live_flags, note_added, note_changed, cur_gen, KB_NEIGH } from "./sync";
 import { F_REPLACE } from "./record";
 
+const NEIGH_POLICY: u64 = pol(NDA_DST, POL_ADDR);
+
 export function handle_neigh(m: usize, mlen: u32, type: u16): bool {
-  if (mlen < 28) return false; // nlmsghdr + ndmsg
-  const family = load<u8>(m + 16);
+  if (mlen < NDM_ATTRS) return false;
+  const family = ndm_family(m);
   // AF_BRIDGE carries the bridge FDB, not neighbours
   if (family != AF_INET && family != AF_INET6) { stat_inc(SS_OTHER); return true; }
   const alen: u32 = family == AF_INET ? 4 : 16;
-  const ifindex = load<i32>(m + 20);
-  const state = load<u16>(m + 24);
-  const nflags = load<u8>(m + 26);
-  const ndtype = load<u8>(m + 27);
-  const end = m + mlen;
-  let dst: usize = 0, ll: usize = 0, lllen: u32 = 0;
-  let a = m + 28;
-  while (a < end) {
-    const l = attr_ok(a, end);
-    if (!l) return false;
-    const ty = attr_type(a);
-    if (ty == NDA_DST) { if (l - 4 != alen) return false; dst = a + 4; }
-    else if (ty == NDA_LLADDR) { ll = a + 4; lllen = l - 4; }
-    a = attr_next(a, l);
-  }
-  if (!dst) return false;
+  const ifindex = ndm_index(m);
+  const state = ndm_state(m);
+  const nflags = ndm_flags(m);
+  const ndtype = ndm_type(m);
+  const tb = msg_tb();
+  if (!attr_parse(m + NDM_ATTRS, m + mlen, tb, NEIGH_POLICY, alen)) return false;
+  const da = tb_attr(tb, NDA_DST), la = tb_attr(tb, NDA_LLADDR);
+  if (!da) return false;
+  const dst = attr_data(da);
+  const ll: usize = la ? attr_data(la) : 0, lllen: u32 = la ? attr_len(la) : 0;
   const s = slot_of_ifindex(ifindex);
   if (s < 0) { stat_inc(SS_FILTERED); return true; }
   // The kernel makes NOARP entries for the multicast and broadcast addresses
@@ -44,11 +44,11 @@ export function handle_neigh(m: usize, mlen: u32, type: u16): bool {
   // ff02::1:ffXX:XXXX appear after link up with no RTM_NEWNEIGH).
   if (state == NUD_NOARP && (ndtype == RTN_MULTICAST || ndtype == RTN_BROADCAST)) { stat_inc(SS_FILTERED); return true; }
 
-  const c = load<usize>(S + O_SCRATCH);
+  const c = cand();
   zero8(c, N_SIZE);
   store<u8>(c + N_FAMILY, family);
   store<u8>(c + N_TYPE, ndtype);
-  store<u8>(c + 3, <u8>s);
+  store<u8>(c + E_SLOT, <u8>s);
   if (family == AF_INET) store<u32>(c + N_DST, bswap32(load<u32>(dst)));
   else cpy16(c + N_DST, dst);
   store<u32>(c + N_GEN, cur_gen());

@@ -2,18 +2,20 @@
 // -> staged records. See state.ts for the status block.
 import { S, O_RX, O_RX_CAP, O_STATUS, ST_NEXT_OFF, ST_FLAGS, ST_ERROR, ST_SEQ, ST_MSGS, ST_STAGED,
   STF_DONE, STF_ERROR, STF_DUMP_INTR, STF_ACK, STF_JOB, SS_MESSAGES, SS_MALFORMED, SS_LINK, SS_ADDR, SS_ROUTE,
-  SS_NEIGH, SS_OTHER, SS_DONE, SS_ERRORS, SS_DUMP_INTR, SS_ACKS, O_SINK, O_SCRATCH, stat_inc, status_or } from "./state";
+  SS_NEIGH, SS_OTHER, SS_DONE, SS_ERRORS, SS_DUMP_INTR, SS_ACKS, O_SINK, stat_inc, status_or } from "./state";
 import { NLMSG_HDRLEN, NLMSG_ERROR, NLMSG_DONE, NLM_F_DUMP_INTR, RTM_NEWLINK, RTM_DELLINK, RTM_NEWADDR,
   RTM_DELADDR, RTM_NEWROUTE, RTM_DELROUTE, RTM_NEWNEIGH, RTM_DELNEIGH, RTM_NEWNEXTHOP, RTM_DELNEXTHOP, align4 } from "./nl";
 import { handle_nexthop } from "./nexthops";
 import { nstaged, stage_free, stage_reset } from "./staging";
 import { max_ports } from "./proxies";
-import { job_active, job_run, job_skip_pending, job_set_skip } from "./jobs";
+import { job_active, job_run, job_skip_pending, job_set_skip } from "./implied_deletions";
 import { handle_link } from "./parse_link";
 import { handle_addr } from "./parse_addr";
-import { handle_route, route_home, LA_OFF } from "./parse_route";
+import { handle_route, route_decode, route_undecoded, route_home } from "./parse_route";
+import { nlh_len, nlh_type, nlh_flags, nlh_seq, nlerr_error, NLMSGERR_MIN } from "./headers";
+import { la_slot, LA_MAX } from "./scratch";
 import { handle_neigh } from "./parse_neigh";
-import { refresh_counts } from "./core_state";
+import { refresh_counts } from "./core_init";
 
 // Records one message may stage per bound port, for the stop-early reserve.
 // A route REPLACE may remove and add several next hops; the area still grows
@@ -23,22 +25,21 @@ function estimate(type: u16, mlen: u32): u32 {
   return 3;
 }
 
-const LOOKAHEAD: u32 = 16;
-
-function handle(m: usize, mlen: u32): void {
-  const type = load<u16>(m + 4);
-  const flags = load<u16>(m + 6);
+/** one message; d: the route message's decoding (route_decode) */
+function handle(m: usize, mlen: u32, d: usize): void {
+  const type = nlh_type(m);
+  const flags = nlh_flags(m);
   if (flags & NLM_F_DUMP_INTR) { status_or(STF_DUMP_INTR); stat_inc(SS_DUMP_INTR); }
   let ok = true;
   if (type == NLMSG_DONE) {
     status_or(STF_DONE);
-    store<u32>(S + O_STATUS + ST_SEQ, load<u32>(m + 8));
+    store<u32>(S + O_STATUS + ST_SEQ, nlh_seq(m));
     stat_inc(SS_DONE);
   } else if (type == NLMSG_ERROR) {
-    if (mlen < NLMSG_HDRLEN + 4) { ok = false; }
+    if (mlen < NLMSGERR_MIN) { ok = false; }
     else {
-      const err = load<i32>(m + 16);
-      store<u32>(S + O_STATUS + ST_SEQ, load<u32>(m + 8));
+      const err = nlerr_error(m);
+      store<u32>(S + O_STATUS + ST_SEQ, nlh_seq(m));
       if (err == 0) { status_or(STF_ACK); stat_inc(SS_ACKS); }
       else { status_or(STF_ERROR); store<i32>(S + O_STATUS + ST_ERROR, err); stat_inc(SS_ERRORS); }
     }
@@ -47,7 +48,7 @@ function handle(m: usize, mlen: u32): void {
   } else if (type == RTM_NEWADDR || type == RTM_DELADDR) {
     stat_inc(SS_ADDR); ok = handle_addr(m, mlen, type);
   } else if (type == RTM_NEWROUTE || type == RTM_DELROUTE) {
-    stat_inc(SS_ROUTE); ok = handle_route(m, mlen, type, flags);
+    stat_inc(SS_ROUTE); ok = handle_route(m, type, flags, d);
   } else if (type == RTM_NEWNEIGH || type == RTM_DELNEIGH) {
     stat_inc(SS_NEIGH); ok = handle_neigh(m, mlen, type);
   } else if (type == RTM_NEWNEXTHOP || type == RTM_DELNEXTHOP) {
@@ -76,47 +77,51 @@ export function process_impl(off: u32, len: u32): u32 {
     // the message that started the job was applied before the job ran
     job_set_skip(0);
     if (len - pos >= NLMSG_HDRLEN) {
-      const ml = load<u32>(base + pos);
+      const ml = nlh_len(base + pos);
       if (ml >= NLMSG_HDRLEN && ml <= len - pos) { pos += align4(ml); if (pos > len) pos = len; }
     }
   }
-  // look-ahead: the table slots of the next LOOKAHEAD route messages are loaded
-  // before the current one is handled, so their cache misses overlap
-  let ahead = pos, nahead: u32 = 0, sink: u32 = 0;
+  // look-ahead: the next LA_MAX route messages are decoded (route_decode, into
+  // the look-ahead slots, which handle_route then uses) and their table slots
+  // loaded before the current one is handled, so their cache misses overlap
+  let ahead = pos, nahead: u32 = 0, ndecoded: u32 = 0, sink: u32 = 0;
   while (!stop && pos < len) {
     const m = base + pos;
     if (nahead == 0 && ahead < len) {
-      // next batch: home slot addresses first (rx is in cache), then the loads
-      const hs = load<usize>(S + O_SCRATCH) + LA_OFF;
+      // next batch: decode first (rx is in cache), then the loads
       let nb: u32 = 0;
-      while (nb < LOOKAHEAD && ahead < len) {
+      while (nb < LA_MAX && ahead < len) {
         if (len - ahead < NLMSG_HDRLEN) { ahead = len; break; }
         const am = base + ahead;
-        const al = load<u32>(am);
+        const al = nlh_len(am);
         if (al < NLMSG_HDRLEN || al > len - ahead) { ahead = len; break; }
-        const at = load<u16>(am + 4);
-        store<u32>(hs + (<usize>nb << 2), (at == RTM_NEWROUTE || at == RTM_DELROUTE) ? <u32>route_home(am, al) : 0);
+        const at = nlh_type(am);
+        if (at == RTM_NEWROUTE || at == RTM_DELROUTE) route_decode(am, al, la_slot(nb));
+        else route_undecoded(la_slot(nb));
         ahead += align4(al);
         nb++;
       }
       for (let j: u32 = 0; j < nb; j++) {
-        const h = <usize>load<u32>(hs + (<usize>j << 2));
+        const h = route_home(la_slot(j));
         if (h) sink += <u32>load<u8>(h);
       }
-      nahead = nb;
+      nahead = ndecoded = nb;
     }
     if (len - pos < NLMSG_HDRLEN) { stat_inc(SS_MALFORMED); pos = len; break; }
-    const mlen = load<u32>(m);
+    const mlen = nlh_len(m);
     // A bad nlmsg_len loses the message boundaries of the rest of the buffer:
     // it is counted once and the rest is dropped (never read past len).
     if (mlen < NLMSG_HDRLEN || mlen > len - pos) { stat_inc(SS_MALFORMED); pos = len; break; }
     if (nstaged() > 0) {
       const mp = max_ports();
-      if (stage_free() < estimate(load<u16>(m + 4), mlen) * (mp > 0 ? mp : 1) + 8) break;
+      if (stage_free() < estimate(nlh_type(m), mlen) * (mp > 0 ? mp : 1) + 8) break;
     }
     stat_inc(SS_MESSAGES);
     store<u32>(st + ST_MSGS, load<u32>(st + ST_MSGS) + 1);
-    handle(m, mlen);
+    let d: usize;
+    if (nahead > 0) d = la_slot(ndecoded - nahead);
+    else { d = la_slot(0); route_decode(m, mlen, d); } // (not reached: every message is looked ahead)
+    handle(m, mlen, d);
     if (job_active() && !job_run()) { job_set_skip(1); break; }
     pos += align4(mlen);
     if (pos > len) pos = len;

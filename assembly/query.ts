@@ -32,11 +32,22 @@
 // +28 entries the proxy has in the current group.
 import { S, O_QUERY, O_QOUT, O_TMPL, SS_SEQ, stat_get } from "./state";
 import { K_ADDR, K_R4, K_R6, K_NEIGH, KINDS, t_cap, t_at, t_mut, t_count } from "./table";
-import { fill_entry, e_slot } from "./mirror";
+import { e_slot } from "./entries";
+import { fill_entry } from "./mirror";
 import { slot_of_id, pslot, P_NADDR, P_NROUTE, P_NNEIGH, EINVAL } from "./proxies";
-import { cpy8 } from "./nl";
+import { cpy8 } from "./mem";
 import { EVENT_SIZE, R_SEQ, R_PORT, PORT_NONE } from "./record";
 import { KB_ADDR, KB_ROUTE, KB_NEIGH, kind_bit } from "./sync";
+
+// fields of the query state (the layout above)
+const Q_STATUS: usize = 0;
+const Q_SLOT: usize = 4;
+const Q_KINDS: usize = 8;
+const Q_PHASE: usize = 12;
+const Q_CURSOR: usize = 16;
+const Q_MUT: usize = 20;
+const Q_LISTED: usize = 24;
+const Q_TOTAL: usize = 28;
 
 export const QUERY_CAP: u32 = 4096;
 export const ESTALE: i32 = -116;
@@ -58,55 +69,55 @@ export function query_begin_impl(proxy: i32, kinds: u32): i32 {
     if (slot < 0) return EINVAL;
   }
   const o = S + O_QUERY;
-  store<i32>(o, 1);
-  store<i32>(o + 4, slot);
-  store<u32>(o + 8, kinds & (KB_ADDR | KB_ROUTE | KB_NEIGH));
-  store<u32>(o + 12, 0);
-  store<u32>(o + 16, 0);
-  store<u32>(o + 20, t_mut(0));
-  store<u32>(o + 24, 0);
-  store<u32>(o + 28, group_total(slot, 0));
+  store<i32>(o + Q_STATUS, 1);
+  store<i32>(o + Q_SLOT, slot);
+  store<u32>(o + Q_KINDS, kinds & (KB_ADDR | KB_ROUTE | KB_NEIGH));
+  store<u32>(o + Q_PHASE, 0);
+  store<u32>(o + Q_CURSOR, 0);
+  store<u32>(o + Q_MUT, t_mut(0));
+  store<u32>(o + Q_LISTED, 0);
+  store<u32>(o + Q_TOTAL, group_total(slot, 0));
   return 0;
 }
 
 @inline function next_phase(o: usize, k: u32, slot: i32): void {
   const nk = k + 1;
-  store<u32>(o + 12, nk);
-  store<u32>(o + 16, 0);
+  store<u32>(o + Q_PHASE, nk);
+  store<u32>(o + Q_CURSOR, 0);
   if (nk < KINDS) {
-    store<u32>(o + 20, t_mut(nk));
+    store<u32>(o + Q_MUT, t_mut(nk));
     if (nk != K_R6) { // IPv6 routes continue the IPv4 routes' group
-      store<u32>(o + 24, 0);
-      store<u32>(o + 28, group_total(slot, nk));
+      store<u32>(o + Q_LISTED, 0);
+      store<u32>(o + Q_TOTAL, group_total(slot, nk));
     }
   }
 }
 
 export function query_step_impl(): u32 {
   const o = S + O_QUERY;
-  if (load<i32>(o) != 1) return 0;
-  const slot = load<i32>(o + 4);
-  const kinds = load<u32>(o + 8);
+  if (load<i32>(o + Q_STATUS) != 1) return 0;
+  const slot = load<i32>(o + Q_SLOT);
+  const kinds = load<u32>(o + Q_KINDS);
   const out = query_out();
   const seq = stat_get(SS_SEQ);
   const t = S + O_TMPL;
   let n: u32 = 0;
   for (;;) {
-    const k = load<u32>(o + 12);
+    const k = load<u32>(o + Q_PHASE);
     if (k >= KINDS) break;
-    let i = load<u32>(o + 16);
-    if (i > 0 && load<u32>(o + 20) != t_mut(k)) { store<i32>(o, ESTALE); return 0; }
-    let listed = load<u32>(o + 24);
-    const total = load<u32>(o + 28);
-    if ((kinds & kind_bit(k)) == 0 || listed >= total) { next_phase(o, k, slot); continue; }
+    let i = load<u32>(o + Q_CURSOR);
+    if (i > 0 && load<u32>(o + Q_MUT) != t_mut(k)) { store<i32>(o + Q_STATUS, ESTALE); return 0; }
+    let listed = load<u32>(o + Q_LISTED);
+    const total = load<u32>(o + Q_TOTAL);
+    if ((kinds & kind_bit(k)) == 0 || listed >= total) { next_phase(o + Q_STATUS, k, slot); continue; }
     const cap = t_cap(k);
     while (i < cap && listed < total) {
       const e = t_at(k, i);
       if (load<u8>(e) && (slot < 0 || e_slot(e) == <u32>slot)) {
         if (n == QUERY_CAP) {
-          store<u32>(o + 16, i);
-          store<u32>(o + 20, t_mut(k));
-          store<u32>(o + 24, listed);
+          store<u32>(o + Q_CURSOR, i);
+          store<u32>(o + Q_MUT, t_mut(k));
+          store<u32>(o + Q_LISTED, listed);
           return n;
         }
         fill_entry(k, e, true, 0);
@@ -119,11 +130,11 @@ export function query_step_impl(): u32 {
       }
       i++;
     }
-    store<u32>(o + 24, listed);
-    next_phase(o, k, slot);
+    store<u32>(o + Q_LISTED, listed);
+    next_phase(o + Q_STATUS, k, slot);
   }
-  if (n == 0) store<i32>(o, 0);
+  if (n == 0) store<i32>(o + Q_STATUS, 0);
   return n;
 }
 
-export function query_status_impl(): i32 { return load<i32>(S + O_QUERY); }
+export function query_status_impl(): i32 { return load<i32>(S + O_QUERY + Q_STATUS); }

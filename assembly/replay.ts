@@ -10,27 +10,35 @@
 // +16 cursor.
 import { S, O_REPLAY, O_STATUS, ST_REPLAY } from "./state";
 import { KINDS, t_cap, t_at } from "./table";
-import { stage_entry, e_slot } from "./mirror";
+import { e_slot } from "./entries";
+import { stage_entry } from "./mirror";
 import { nstaged, stage_free } from "./staging";
 import { PROXY_MAX, pslot, P_USED, P_GONE, P_KNOWN, slot_of_id, port_slot, nports } from "./proxies";
 import { stage_link, LK_LINK, LK_MTU, LK_MAC } from "./parse_link";
-import { job_active, job_run } from "./jobs";
+import { job_active, job_run } from "./implied_deletions";
 import { F_INITIAL } from "./record";
+
+// fields of the replay state (the layout above)
+const RP_ACTIVE: usize = 0;
+const RP_PROXY: usize = 4;
+const RP_PORT: usize = 8;
+const RP_PHASE: usize = 12;
+const RP_CURSOR: usize = 16;
 
 export function replay_begin_impl(proxy: i32, port: i32): void {
   const o = S + O_REPLAY;
-  store<u32>(o, 1);
-  store<i32>(o + 4, proxy < 0 ? -1 : proxy);
-  store<i32>(o + 8, port < 0 ? -1 : port);
-  store<u32>(o + 12, 0);
-  store<u32>(o + 16, 0);
+  store<u32>(o + RP_ACTIVE, 1);
+  store<i32>(o + RP_PROXY, proxy < 0 ? -1 : proxy);
+  store<i32>(o + RP_PORT, port < 0 ? -1 : port);
+  store<u32>(o + RP_PHASE, 0);
+  store<u32>(o + RP_CURSOR, 0);
   store<u32>(S + O_STATUS + ST_REPLAY, 1);
 }
 
 // -2: not selected, -1: every bound port, >= 0: that port only
 function target(slot: u32): i32 {
   const o = S + O_REPLAY;
-  const proxy = load<i32>(o + 4), port = load<i32>(o + 8);
+  const proxy = load<i32>(o + RP_PROXY), port = load<i32>(o + RP_PORT);
   if (proxy >= 0 && slot_of_id(proxy) != <i32>slot) return -2;
   if (port < 0) return nports(slot) > 0 ? -1 : -2;
   if (proxy < 0 && port_slot(<u32>port) != <i32>slot) return -2;
@@ -45,19 +53,19 @@ function target(slot: u32): i32 {
 
 export function replay_step_impl(): u32 {
   const o = S + O_REPLAY;
-  if (!load<u32>(o)) return 0;
+  if (!load<u32>(o + RP_ACTIVE)) return 0;
   const start = nstaged();
   if (job_active() && !job_run()) return nstaged() - start;
   for (;;) {
-    const phase = load<u32>(o + 12);
-    let i = load<u32>(o + 16);
+    const phase = load<u32>(o + RP_PHASE);
+    let i = load<u32>(o + RP_CURSOR);
     if (phase == 0) {
       while (i < PROXY_MAX) {
         const p = pslot(i);
         if (load<u8>(p + P_USED) && !load<u8>(p + P_GONE) && load<u8>(p + P_KNOWN)) {
           const t = target(i);
           if (t != -2) {
-            if (!room(i, t, 3)) { store<u32>(o + 16, i); return nstaged() - start; }
+            if (!room(i, t, 3)) { store<u32>(o + RP_CURSOR, i); return nstaged() - start; }
             stage_link(i, LK_LINK | LK_MTU | LK_MAC, F_INITIAL, t);
           }
         }
@@ -72,7 +80,7 @@ export function replay_step_impl(): u32 {
           const s = e_slot(e);
           const t = target(s);
           if (t != -2) {
-            if (!room(s, t, 1)) { store<u32>(o + 16, i); return nstaged() - start; }
+            if (!room(s, t, 1)) { store<u32>(o + RP_CURSOR, i); return nstaged() - start; }
             stage_entry(k, e, true, F_INITIAL, t);
           }
         }
@@ -81,12 +89,12 @@ export function replay_step_impl(): u32 {
     } else {
       const n = nstaged() - start;
       if (n > 0) return n;
-      store<u32>(o, 0);
+      store<u32>(o + RP_ACTIVE, 0);
       store<u32>(S + O_STATUS + ST_REPLAY, 0);
       return 0;
     }
-    store<u32>(o + 12, phase + 1);
-    store<u32>(o + 16, 0);
+    store<u32>(o + RP_PHASE, phase + 1);
+    store<u32>(o + RP_CURSOR, 0);
   }
   return 0;
 }

@@ -8,7 +8,7 @@
 // needs more (a proxy with thousands of bound ports) the area doubles instead of
 // dropping records (the old block is lost: no free in the stub runtime; the
 // host must re-read staged_ptr() after each call).
-import { cpy8, zero8 } from "./nl";
+import { cpy8, zero8 } from "./mem";
 import { S, O_STAGE, O_STAGE_CAP, O_NSTAGED, O_TMPL, O_WANTED, SS_STAGED, SS_STAGE_GROWS, stat_add, stat_inc, next_seq } from "./state";
 import { EVENT_SIZE, R_TYPE, R_PORT, R_PROXY, R_FLAGS, R_FAMILY, R_IFINDEX, R_SEQ, PORT_NONE } from "./record";
 import { pslot, P_ID, P_IFINDEX, first_port, next_port } from "./proxies";

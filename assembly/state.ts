@@ -17,7 +17,7 @@ export function set_state(p: usize): void { S = p; }
 //                     bit6 an IPv4 change the messages leave open (a replace or
 //                          delete among routes sharing an identity, parse_route.ts;
 //                          a link down under a multipath route that also uses
-//                          other interfaces, jobs.ts): resync routes
+//                          other interfaces, implied_deletions.ts): resync routes
 //  +8  i32 error      the (negative) errno of the last NLMSG_ERROR
 //  +12 u32 seq        nlmsg_seq of the last DONE/ERROR
 //  +16 u32 messages   messages consumed by this call
@@ -38,7 +38,7 @@ export const STF_DUMP_INTR: u32 = 4;
 export const STF_ACK: u32 = 8;
 export const STF_JOB: u32 = 16;
 export const STF_NEXTHOP: u32 = 32; // a nexthop object some mirrored route uses changed (nexthops.ts)
-export const STF_ROUTES: u32 = 64;  // an IPv4 change the messages leave open (parse_route.ts, jobs.ts)
+export const STF_ROUTES: u32 = 64;  // an IPv4 change the messages leave open (parse_route.ts, implied_deletions.ts)
 
 // ---- stats block (stats_ptr()), u32 counters, cumulative since core_init ----
 export const SS_MESSAGES: usize = 0;     // netlink messages seen (all types)
@@ -93,7 +93,7 @@ export const O_SCRATCH: usize = 240;     // usize parse scratch (route next hops
 export const O_TABLES: usize = 256;      // 4 table descriptors x 32 B (mirror.ts)
 export const O_SYNC: usize = 384;        // sync state, 32 B (sync.ts)
 export const O_REPLAY: usize = 416;      // replay state, 32 B (replay.ts)
-export const O_JOB: usize = 448;         // implied-deletion job, 32 B (jobs.ts)
+export const O_JOB: usize = 448;         // implied-deletion job, 32 B (implied_deletions.ts)
 export const O_TMPL: usize = 512;      // 64 B record template (staging.ts)
 export const O_QUERY: usize = 576;       // query state, 32 B (query.ts)
 export const O_QOUT: usize = 608;        // usize query output area (QUERY_CAP records)
@@ -103,7 +103,7 @@ export const O_WANTED: usize = 632;      // u32 bit per event type someone consu
 export const O_NHSET: usize = 640;       // nexthop ids used by mirrored routes, 16 B (nexthops.ts)
 export const O_GW6: usize = 656;         // IPv6 gateways of IPv4 routes, 16 B (gw6.ts)
 export const O_R4LAST: usize = 672;     // identity of the last IPv4 route of the dump, 16 B (parse_route.ts)
-export const O_R4RISK: usize = 688;     // u32 1: an IPv4 multipath route may hang on other interfaces (jobs.ts)
+export const O_R4RISK: usize = 688;     // u32 1: an IPv4 multipath route may hang on other interfaces (implied_deletions.ts)
 export const STATE_SIZE: usize = 696;
 
 @inline export function stat_inc(off: usize): void { store<u32>(S + O_STATS + off, load<u32>(S + O_STATS + off) + 1); }

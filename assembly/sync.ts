@@ -13,16 +13,26 @@
 // (0..3 tables, 4 links, 5 done), +16 cursor, +20 mutation snapshot, +24 bit k
 // set: table k was empty at sync_begin, so every entry in it at the end came
 // from this sync and its sweep is skipped (a full table's sweep reads the
-// whole table: ~20 ms at 1M routes, for nothing after a first dump).
+// whole table, for nothing after a first dump).
 // Counters: stats SS_SYNC_ADDED / REMOVED / CHANGED, SS_GEN.
 import { S, O_SYNC, O_R4LAST, O_STATUS, ST_SYNC, SS_GEN, SS_SYNC_ADDED, SS_SYNC_REMOVED, SS_SYNC_CHANGED, stat_get, stat_set, stat_inc } from "./state";
 import { K_ADDR, K_R4, K_R6, K_NEIGH, KINDS, t_cap, t_at, t_mut, t_count } from "./table";
-import { gen_off, stage_entry, m_delete } from "./mirror";
+import { gen_off } from "./entries";
+import { stage_entry, m_delete } from "./mirror";
 import { nstaged, stage_free } from "./staging";
 import { max_ports, pslot, PROXY_MAX, P_USED, P_GONE, P_KNOWN, P_LINKGEN } from "./proxies";
-import { job_active, job_run, job_start, JOB_PURGE } from "./jobs";
+import { job_active, job_run, job_start, JOB_PURGE } from "./implied_deletions";
 import { F_RESYNC } from "./record";
 import { nhset_clear } from "./nexthops";
+
+// fields of the sync state (the layout above)
+const SY_ACTIVE: usize = 0;
+const SY_KINDS: usize = 4;
+const SY_FLAGS: usize = 8;
+const SY_PHASE: usize = 12;
+const SY_CURSOR: usize = 16;
+const SY_MUT: usize = 20;
+const SY_EMPTY: usize = 24;
 
 export const KB_LINK: u32 = 1;
 export const KB_ADDR: u32 = 2;
@@ -30,33 +40,33 @@ export const KB_ROUTE: u32 = 4;
 export const KB_NEIGH: u32 = 8;
 
 @inline export function kind_bit(k: u32): u32 { return k == K_ADDR ? KB_ADDR : k == K_NEIGH ? KB_NEIGH : KB_ROUTE; }
-@inline export function sync_active(): bool { return load<u32>(S + O_SYNC) != 0; }
+@inline export function sync_active(): bool { return load<u32>(S + O_SYNC + SY_ACTIVE) != 0; }
 @inline export function cur_gen(): u32 { return stat_get(SS_GEN); }
 
 /** flags live records of a kind carry: the sync's flags while it covers the kind */
 export function live_flags(kb: u32): u8 {
-  if (load<u32>(S + O_SYNC) != 0 && (load<u32>(S + O_SYNC + 4) & kb) != 0) return <u8>load<u32>(S + O_SYNC + 8);
+  if (load<u32>(S + O_SYNC + SY_ACTIVE) != 0 && (load<u32>(S + O_SYNC + SY_KINDS) & kb) != 0) return <u8>load<u32>(S + O_SYNC + SY_FLAGS);
   return 0;
 }
 export function note_added(kb: u32): void {
-  if (load<u32>(S + O_SYNC) != 0 && (load<u32>(S + O_SYNC + 4) & kb) != 0) stat_inc(SS_SYNC_ADDED);
+  if (load<u32>(S + O_SYNC + SY_ACTIVE) != 0 && (load<u32>(S + O_SYNC + SY_KINDS) & kb) != 0) stat_inc(SS_SYNC_ADDED);
 }
 export function note_changed(kb: u32): void {
-  if (load<u32>(S + O_SYNC) != 0 && (load<u32>(S + O_SYNC + 4) & kb) != 0) stat_inc(SS_SYNC_CHANGED);
+  if (load<u32>(S + O_SYNC + SY_ACTIVE) != 0 && (load<u32>(S + O_SYNC + SY_KINDS) & kb) != 0) stat_inc(SS_SYNC_CHANGED);
 }
 
 export function sync_begin_impl(kinds: u32, flags: u32): void {
   const o = S + O_SYNC;
   store<u8>(S + O_R4LAST, 0); // a new dump: no previous IPv4 route (parse_route.ts)
-  store<u32>(o, 1);
-  store<u32>(o + 4, kinds & 15);
-  store<u32>(o + 8, flags & 0xff);
-  store<u32>(o + 12, 0);
-  store<u32>(o + 16, 0);
-  store<u32>(o + 20, t_mut(0));
+  store<u32>(o + SY_ACTIVE, 1);
+  store<u32>(o + SY_KINDS, kinds & 15);
+  store<u32>(o + SY_FLAGS, flags & 0xff);
+  store<u32>(o + SY_PHASE, 0);
+  store<u32>(o + SY_CURSOR, 0);
+  store<u32>(o + SY_MUT, t_mut(0));
   let empty: u32 = 0;
   for (let k: u32 = 0; k < KINDS; k++) if (t_count(k) == 0) empty |= 1 << k;
-  store<u32>(o + 24, empty);
+  store<u32>(o + SY_EMPTY, empty);
   // the route dump refills it with the ids routes use now
   if (kinds & KB_ROUTE) nhset_clear();
   stat_set(SS_GEN, stat_get(SS_GEN) + 1);
@@ -74,24 +84,24 @@ export function sync_begin_impl(kinds: u32, flags: u32): void {
 /** one chunk of the sweep; returns records staged, 0 once the sync is over */
 export function sync_end_step_impl(): u32 {
   const o = S + O_SYNC;
-  if (!load<u32>(o)) return 0;
-  const kinds = load<u32>(o + 4);
+  if (!load<u32>(o + SY_ACTIVE)) return 0;
+  const kinds = load<u32>(o + SY_KINDS);
   const gen = cur_gen();
   const start = nstaged();
   for (;;) {
     if (job_active()) {
       if (!job_run()) return nstaged() - start;
     }
-    const phase = load<u32>(o + 12);
+    const phase = load<u32>(o + SY_PHASE);
     if (phase < KINDS) {
       const k = phase;
-      if ((kinds & kind_bit(k)) == 0 || (load<u32>(o + 24) & (1 << k)) != 0) {
-        store<u32>(o + 12, phase + 1); store<u32>(o + 16, 0);
-        if (phase + 1 < KINDS) store<u32>(o + 20, t_mut(phase + 1));
+      if ((kinds & kind_bit(k)) == 0 || (load<u32>(o + SY_EMPTY) & (1 << k)) != 0) {
+        store<u32>(o + SY_PHASE, phase + 1); store<u32>(o + SY_CURSOR, 0);
+        if (phase + 1 < KINDS) store<u32>(o + SY_MUT, t_mut(phase + 1));
         continue;
       }
-      let i = load<u32>(o + 16);
-      if (load<u32>(o + 20) != t_mut(k)) i = 0; // entries moved under us (process deleted or grew)
+      let i = load<u32>(o + SY_CURSOR);
+      if (load<u32>(o + SY_MUT) != t_mut(k)) i = 0; // entries moved under us (process deleted or grew)
       const go = gen_off(k);
       const cap = t_cap(k);
       let stopped = false;
@@ -106,37 +116,37 @@ export function sync_end_step_impl(): u32 {
         }
         i++;
       }
-      store<u32>(o + 16, i);
-      store<u32>(o + 20, t_mut(k));
+      store<u32>(o + SY_CURSOR, i);
+      store<u32>(o + SY_MUT, t_mut(k));
       if (stopped) return nstaged() - start;
-      store<u32>(o + 12, phase + 1);
-      store<u32>(o + 16, 0);
-      if (phase + 1 < KINDS) store<u32>(o + 20, t_mut(phase + 1));
+      store<u32>(o + SY_PHASE, phase + 1);
+      store<u32>(o + SY_CURSOR, 0);
+      if (phase + 1 < KINDS) store<u32>(o + SY_MUT, t_mut(phase + 1));
       continue;
     }
     if (phase == KINDS) {
       if (kinds & KB_LINK) {
-        let s = load<u32>(o + 16);
+        let s = load<u32>(o + SY_CURSOR);
         while (s < PROXY_MAX) {
           const p = pslot(s);
           s++;
           if (load<u8>(p + P_USED) && !load<u8>(p + P_GONE) && load<u8>(p + P_KNOWN) && load<u32>(p + P_LINKGEN) != gen) {
-            store<u32>(o + 16, s);
+            store<u32>(o + SY_CURSOR, s);
             stat_inc(SS_SYNC_REMOVED);
             job_start(JOB_PURGE, s - 1, F_RESYNC);
             break;
           }
         }
-        store<u32>(o + 16, s);
+        store<u32>(o + SY_CURSOR, s);
         if (job_active()) continue;
       }
-      store<u32>(o + 12, KINDS + 1);
+      store<u32>(o + SY_PHASE, KINDS + 1);
       continue;
     }
     // finished
     const n = nstaged() - start;
     if (n > 0) return n; // report the last chunk; the next call ends the sync
-    store<u32>(o, 0);
+    store<u32>(o + SY_ACTIVE, 0);
     store<u32>(S + O_STATUS + ST_SYNC, 0);
     return 0;
   }

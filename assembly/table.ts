@@ -1,11 +1,10 @@
 // Open-addressing hash tables (linear probing, backward-shift deletion, no
 // tombstones) holding fixed-size mirror entries inline. Four tables, one per
-// kind: addresses (32 B/entry), IPv4 route next hops (32 B), IPv6 route next
-// hops (64 B), neighbours (40 B). Byte 0 of every entry is `used`.
-//
-// The route tables hash on the kernel's route identity only (table, dst,
-// dst_len, tos, priority), so all next hops of one route sit in one probe run:
-// a REPLACE or DELROUTE walks that run. Load is kept <= 0.7 (growing beyond),
+// kind: addresses, IPv4 route next hops, IPv6 route next hops, neighbours.
+// Byte 0 of every entry is `used`; the entry sizes, layouts and keys (e_hash,
+// e_same_ident, e_same_nh) are the mirror's (entries.ts): the route tables'
+// key is the route identity, so all next hops of one route sit in one probe
+// run, which a REPLACE or DELROUTE walks (mirror.ts ident_first). Load is kept <= 0.7 (growing beyond),
 // so runs stay short. The capacity is any number of slots (a home slot is
 // (hash * cap) >> 32, probing wraps at cap), so mirror_reserve() sizes a table
 // to exactly what it needs: 1M IPv4 route next hops take 1.43M x 32 B = 44 MiB
@@ -14,15 +13,16 @@
 //
 // Growth doubles the block IN PLACE when it can (grow_in_place): a full table
 // then touches its final block only, instead of every block of the doubling
-// series (2x the memory, and on the VMs measured first-touch page faults were
-// ~40% of a 1M-route dump's parse time).
+// series (2x the memory; the first touch of fresh memory is the largest single
+// cost of a big dump on VMs that hand freed memory back: README, Performance).
 //
 // Descriptor (32 B at S + O_TABLES + kind*32):
 //   +0 usize slots, +8 u32 cap (slots), +12 u32 count, +16 u32 esize,
 //   +20 u32 mutations (bumped by deletes and growth: moves entries, so
 //   iterating sweeps restart), +24 u32 an upper bound of the probe
 //   distance of every entry (set by inserts and growth; deletes only shorten)
-import { cpy8, zero8 } from "./nl";
+import { cpy8, zero8 } from "./mem";
+import { e_hash, e_same_ident, e_same_nh } from "./entries";
 import { S, O_TABLES, O_GROWTMP, zalloc, grow_memory_for, stat_inc, SS_GROWS } from "./state";
 
 export const K_ADDR: u32 = 0;
@@ -31,16 +31,8 @@ export const K_R6: u32 = 2;
 export const K_NEIGH: u32 = 3;
 export const KINDS: u32 = 4;
 
-// common entry fields
+// byte 0 of every entry; the rest of the layout and the key are entries.ts's
 export const E_USED: usize = 0;
-export const E_SLOT: usize = 3;   // proxy slot (u8)
-// IPv4 route entries: the eflags byte (mirror.ts R4_ATTR + RA_EFLAGS) and its
-// bit telling that the gateway field holds a gw6.ts id, not an IPv4 address
-export const R4_EFLAGS: usize = 29;
-export const EF_GW6: u8 = 2;
-// ... and its bit telling that other IPv4 routes share the entry's identity
-// (kernel fib aliases: `ip route append/prepend`; parse_route.ts)
-export const EF_ALIASES: u8 = 4;
 
 @inline export function tdesc(k: u32): usize { return S + O_TABLES + (<usize>k << 5); }
 @inline export function t_base(k: u32): usize { return load<usize>(tdesc(k)); }
@@ -59,72 +51,6 @@ export function t_init(k: u32, cap: u32, esize: u32): void {
   store<u32>(d + 16, esize);
   store<u32>(d + 20, 0);
   store<u32>(d + 24, 0);
-}
-
-@inline function mix(h: u32, v: u32): u32 {
-  h ^= v * 0xcc9e2d51;
-  h = rotl<u32>(h, 13);
-  return h * 5 + 0xe6546b64;
-}
-@inline function fin(h: u32): u32 {
-  h ^= h >> 16; h *= 0x85ebca6b; h ^= h >> 13; h *= 0xc2b2ae35; return h ^ (h >> 16);
-}
-
-/** hash of an entry's key (identity only, for routes) */
-export function e_hash(k: u32, e: usize): u32 {
-  let h: u32 = k;
-  if (k == K_ADDR || k == K_NEIGH) {
-    // addr: family, prefixlen, slot | neigh: family, slot (ndm_type is not key)
-    h = mix(h, k == K_ADDR ? (load<u32>(e) & 0xffffff00) : (load<u32>(e) & 0xff00ff00));
-    h = mix(h, load<u32>(e + 4)); h = mix(h, load<u32>(e + 8));
-    h = mix(h, load<u32>(e + 12)); h = mix(h, load<u32>(e + 16));
-  } else if (k == K_R4) {
-    // Routes are hashed at every insert, look-ahead and growth (3+ times per
-    // route of a full-table dump: the murmur chain was 5% of a 1M dump), so
-    // they take a shorter one: 64-bit multiply-xorshift-multiply. The top
-    // bits, which fastrange uses, depend on every key bit.
-    const a = (<u64>load<u32>(e + 12) << 32) | <u64>(load<u32>(e) & 0x00ffff00);  // dst | dst_len, tos
-    return r_mix(a, load<u64>(e + 4));                                             // table | priority
-  } else {
-    const a = load<u64>(e + 12) ^ <u64>(load<u32>(e) & 0x00ffff00);                // dst[0..8) ^ dst_len, tos
-    return r_mix(r_fold(a, load<u64>(e + 4)) ^ load<u64>(e + 20), 0x6a09e667f3bcc909); // table | priority, dst[8..16)
-  }
-  return fin(h);
-}
-
-@inline function r_fold(a: u64, b: u64): u64 {
-  let x = a ^ (b * 0x9e3779b97f4a7c15);
-  x ^= x >> 29;
-  return x * 0xbf58476d1ce4e5b9;
-}
-@inline function r_mix(a: u64, b: u64): u32 {
-  let x = r_fold(a, b);
-  x ^= x >> 32;
-  return <u32>(x * 0x94d049bb133111eb >> 32);
-}
-
-/** same route identity (routes), same key (addr, neigh) */
-export function e_same_ident(k: u32, a: usize, b: usize): bool {
-  if (k == K_ADDR) {
-    return (load<u32>(a) & 0xffffff00) == (load<u32>(b) & 0xffffff00)
-      && load<u64>(a + 4) == load<u64>(b + 4) && load<u64>(a + 12) == load<u64>(b + 12);
-  }
-  if (k == K_NEIGH) {
-    return (load<u32>(a) & 0xff00ff00) == (load<u32>(b) & 0xff00ff00)
-      && load<u64>(a + 4) == load<u64>(b + 4) && load<u64>(a + 12) == load<u64>(b + 12);
-  }
-  if ((load<u32>(a) & 0x00ffff00) != (load<u32>(b) & 0x00ffff00)) return false;
-  if (load<u64>(a + 4) != load<u64>(b + 4)) return false;           // table, priority
-  if (k == K_R4) return load<u32>(a + 12) == load<u32>(b + 12);        // dst
-  return load<u64>(a + 12) == load<u64>(b + 12) && load<u64>(a + 20) == load<u64>(b + 20);
-}
-
-/** same route next hop: identity plus proxy slot and gateway */
-export function e_same_nh(k: u32, a: usize, b: usize): bool {
-  if (!e_same_ident(k, a, b)) return false;
-  if (load<u8>(a + E_SLOT) != load<u8>(b + E_SLOT)) return false;
-  if (k == K_R4) return load<u32>(a + 16) == load<u32>(b + 16) && ((load<u8>(a + R4_EFLAGS) ^ load<u8>(b + R4_EFLAGS)) & EF_GW6) == 0;
-  return load<u64>(a + 28) == load<u64>(b + 28) && load<u64>(a + 36) == load<u64>(b + 36);
 }
 
 /** slot of hash h in a table of cap slots (fastrange: monotone in h) */

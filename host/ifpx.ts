@@ -1005,7 +1005,7 @@ export class Ifpx {
   /**
    * An IPv4 change whose outcome the kernel's messages leave open: a replace
    * or delete among routes sharing an identity (assembly/parse_route.ts), a
-   * proxy down under a multipath route with next hops elsewhere (assembly/jobs.ts).
+   * proxy down under a multipath route with next hops elsewhere (assembly/implied_deletions.ts).
    * Dump the routes again.
    */
   private routesUnsettled(): void {

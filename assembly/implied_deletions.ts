@@ -34,31 +34,42 @@
 // State (32 B at S + O_JOB): +0 type, +4 slot, +8 phase (table kind), +12 cursor,
 // +16 mutation snapshot, +20 record flags, +24 skip_pending.
 import { S, O_JOB, O_R4RISK, SS_IMPLIED, SS_R4_UNSETTLED, STF_ROUTES, stat_inc, status_or } from "./state";
-import { K_ADDR, K_R4, KINDS, t_cap, t_at, t_mut, t_home, t_next, t_prev, e_same_ident } from "./table";
-import { stage_entry, m_delete, e_slot, r_attr, RA_SCOPE, RA_NHCOUNT, RA_EFLAGS, EF_DEAD } from "./mirror";
+import { K_ADDR, K_R4, KINDS, t_cap, t_at, t_mut, t_home, t_prev } from "./table";
+import { e_slot, e_hash, r_attr, RA_SCOPE, RA_NHCOUNT, RA_EFLAGS, EF_DEAD } from "./entries";
+import { stage_entry, m_delete, ident_first, ident_next, RUN_END } from "./mirror";
 import { nstaged, stage_free, tmpl_begin, emit } from "./staging";
 import { max_ports, unbind_all, proxy_mark_gone } from "./proxies";
 import { EV_PROXY_GONE } from "./record";
 import { RT_SCOPE_HOST } from "./nl";
+
+// fields of the job state (the layout above)
+const J_TYPE: usize = 0;
+const J_SLOT: usize = 4;
+const J_KIND: usize = 8;
+const J_CURSOR: usize = 12;
+const J_MUT: usize = 16;
+const J_FLAGS: usize = 20;
+const J_SKIP: usize = 24;
+const J_IDENT: usize = 32; // 32 B: an identity kept while its entries are deleted (within STATE_SIZE)
 
 export const JOB_NONE: u32 = 0;
 export const JOB_PURGE: u32 = 1;    // RTM_DELLINK: everything, then PROXY_GONE
 export const JOB_DOWN: u32 = 2;     // IFF_UP cleared: IPv4 routes except scope host
 export const JOB_LASTADDR: u32 = 3; // last IPv4 address removed: all IPv4 routes
 
-@inline export function job_active(): bool { return load<u32>(S + O_JOB) != JOB_NONE; }
-@inline export function job_skip_pending(): bool { return load<u32>(S + O_JOB + 24) != 0; }
-@inline export function job_set_skip(v: u32): void { store<u32>(S + O_JOB + 24, v); }
+@inline export function job_active(): bool { return load<u32>(S + O_JOB + J_TYPE) != JOB_NONE; }
+@inline export function job_skip_pending(): bool { return load<u32>(S + O_JOB + J_SKIP) != 0; }
+@inline export function job_set_skip(v: u32): void { store<u32>(S + O_JOB + J_SKIP, v); }
 
 export function job_start(type: u32, slot: u32, flags: u8): void {
   const o = S + O_JOB;
-  store<u32>(o, type);
-  store<u32>(o + 4, slot);
+  store<u32>(o + J_TYPE, type);
+  store<u32>(o + J_SLOT, slot);
   const k = type == JOB_PURGE ? K_ADDR : K_R4;
-  store<u32>(o + 8, k);
-  store<u32>(o + 12, 0);
-  store<u32>(o + 16, t_mut(k));
-  store<u32>(o + 20, flags);
+  store<u32>(o + J_KIND, k);
+  store<u32>(o + J_CURSOR, 0);
+  store<u32>(o + J_MUT, t_mut(k));
+  store<u32>(o + J_FLAGS, flags);
 }
 
 @inline function room(n: u32): bool {
@@ -81,36 +92,27 @@ function kill_multipath(e: usize, flags: u8, force: bool): u32 {
   const k = K_R4;
   const a = r_attr(k);
   const want = <u32>load<u8>(e + a + RA_NHCOUNT);
-  const h = t_home(k, e);
+  const h = e_hash(k, e);
   let n: u32 = 0, dead: u32 = 0;
-  let i = h;
-  for (;;) {
+  for (let i = ident_first(k, e, h); i != RUN_END; i = ident_next(k, e, i)) {
     const x = t_at(k, i);
-    if (!load<u8>(x)) break;
-    if (e_same_ident(k, x, e) && <u32>load<u8>(x + a + RA_NHCOUNT) == want) {
+    if (<u32>load<u8>(x + a + RA_NHCOUNT) == want) {
       n++;
       if (load<u8>(x + a + RA_EFLAGS) & EF_DEAD) dead++;
     }
-    i = t_next(k, i);
   }
   if (!force && (n < want || dead < n)) {
     if (dead == n) { stat_inc(SS_R4_UNSETTLED); status_or(STF_ROUTES); store<u32>(S + O_R4RISK, 1); }
     return 0;
   }
   // copy the identity: e itself moves while we delete
-  const id = S + O_JOB + 32; // 32 B scratch after the job state (within STATE_SIZE)
+  const id = S + O_JOB + J_IDENT; // 32 B scratch after the job state (within STATE_SIZE)
   memory.copy(id, e, 32);
   let removed: u32 = 0;
   for (;;) {
-    let found: usize = 0;
-    i = t_home(k, id);
-    for (;;) {
-      const x = t_at(k, i);
-      if (!load<u8>(x)) break;
-      if (e_same_ident(k, x, id)) { found = x; break; }
-      i = t_next(k, i);
-    }
-    if (!found) break;
+    const i = ident_first(k, id, h);
+    if (i == RUN_END) break;
+    const found = t_at(k, i);
     stage_entry(k, found, false, flags, -1);
     m_delete(k, found);
     stat_inc(SS_IMPLIED);
@@ -136,28 +138,28 @@ function rewind(k: u32, h: u32, i: u32): u32 {
 /** run the job until done (true) or staging is short (false) */
 export function job_run(): bool {
   const o = S + O_JOB;
-  const type = load<u32>(o);
+  const type = load<u32>(o + J_TYPE);
   if (type == JOB_NONE) return true;
-  const slot = load<u32>(o + 4);
-  const flags = <u8>load<u32>(o + 20);
+  const slot = load<u32>(o + J_SLOT);
+  const flags = <u8>load<u32>(o + J_FLAGS);
   for (;;) {
-    const k = load<u32>(o + 8);
+    const k = load<u32>(o + J_KIND);
     if (k >= KINDS || (type != JOB_PURGE && k != K_R4)) break;
-    let i = load<u32>(o + 12);
-    if (load<u32>(o + 16) != t_mut(k)) i = 0; // entries moved: rescan (idempotent)
+    let i = load<u32>(o + J_CURSOR);
+    if (load<u32>(o + J_MUT) != t_mut(k)) i = 0; // entries moved: rescan (idempotent)
     const cap = t_cap(k);
     while (i < cap) {
       const e = t_at(k, i);
       if (!load<u8>(e) || e_slot(e) != slot) { i++; continue; }
       if (type == JOB_PURGE) {
         if (k == K_R4 && load<u8>(e + r_attr(k) + RA_NHCOUNT) > 1) {
-          if (!room(64)) { store<u32>(o + 12, i); store<u32>(o + 16, t_mut(k)); return false; }
+          if (!room(64)) { store<u32>(o + J_CURSOR, i); store<u32>(o + J_MUT, t_mut(k)); return false; }
           const h = t_home(k, e);
           kill_multipath(e, flags, true);
           i = rewind(k, h, i);
           continue;
         }
-        if (!room(1)) { store<u32>(o + 12, i); store<u32>(o + 16, t_mut(k)); return false; }
+        if (!room(1)) { store<u32>(o + J_CURSOR, i); store<u32>(o + J_MUT, t_mut(k)); return false; }
         stage_entry(k, e, false, flags, -1);
         m_delete(k, e);
         continue;
@@ -167,21 +169,21 @@ export function job_run(): bool {
       if (type == JOB_DOWN && load<u8>(a + RA_SCOPE) == RT_SCOPE_HOST) { i++; continue; }
       if (load<u8>(a + RA_NHCOUNT) > 1) {
         if (load<u8>(a + RA_EFLAGS) & EF_DEAD) { i++; continue; }
-        if (!room(64)) { store<u32>(o + 12, i); store<u32>(o + 16, t_mut(k)); return false; }
+        if (!room(64)) { store<u32>(o + J_CURSOR, i); store<u32>(o + J_MUT, t_mut(k)); return false; }
         store<u8>(a + RA_EFLAGS, load<u8>(a + RA_EFLAGS) | EF_DEAD);
         const h = t_home(k, e);
         if (kill_multipath(e, flags, false) > 0) i = rewind(k, h, i);
         else i++;
         continue;
       }
-      if (!room(1)) { store<u32>(o + 12, i); store<u32>(o + 16, t_mut(k)); return false; }
+      if (!room(1)) { store<u32>(o + J_CURSOR, i); store<u32>(o + J_MUT, t_mut(k)); return false; }
       stage_entry(k, e, false, flags, -1);
       m_delete(k, e);
       stat_inc(SS_IMPLIED);
     }
-    store<u32>(o + 8, k + 1);
-    store<u32>(o + 12, 0);
-    if (k + 1 < KINDS) store<u32>(o + 16, t_mut(k + 1));
+    store<u32>(o + J_KIND, k + 1);
+    store<u32>(o + J_CURSOR, 0);
+    if (k + 1 < KINDS) store<u32>(o + J_MUT, t_mut(k + 1));
   }
   if (type == JOB_PURGE) {
     if (!room(1)) return false;
@@ -190,7 +192,7 @@ export function job_run(): bool {
     unbind_all(slot);
     proxy_mark_gone(slot);
   }
-  store<u32>(o, JOB_NONE);
+  store<u32>(o + J_TYPE, JOB_NONE);
   return true;
 }
 
