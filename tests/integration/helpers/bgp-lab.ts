@@ -17,7 +17,7 @@
 // plane's punt path.
 import { execFileSync } from "node:child_process";
 import { createNetns, type Netns } from "./netns.js";
-import { Frr, sleep } from "./frr.js";
+import { Frr, pollUntil, sleep } from "./frr.js";
 import { addPrefixes, addressIn, ANNOUNCED, bgpdConf, ipBatch, KernelPrefixes } from "./bgp-peer.js";
 import { kernelRoutes, routeDiff, type RouteLine } from "./route-views.js";
 import { IfpxFib } from "./ifpx-fib.js";
@@ -39,6 +39,10 @@ export interface Plane {
   /** the proxies in the router namespace, in link order */
   readonly proxies: string[];
   fib(prefix?: (p: string) => boolean): Promise<RouteLine[]>;
+  /** IPv4 prefixes in the FIB (cheap enough to poll) */
+  count(): Promise<number>;
+  /** Date.now() time of the last route change applied to the FIB */
+  lastRouteChange(): Promise<number>;
   /** per link: packets the fast path sent out of it (undefined when Linux forwards) */
   forwardedOut(): Promise<number[] | undefined>;
   close(): Promise<void>;
@@ -54,6 +58,8 @@ class LinuxPlane implements Plane {
     return new LinuxPlane(view);
   }
   async fib(prefix?: (p: string) => boolean) { return this.view.view(prefix); }
+  async count() { return new Set([...this.view.lines].map((l) => l.slice(0, l.indexOf(" ")))).size; }
+  async lastRouteChange() { return this.view.lastChange; }
   async forwardedOut() { return undefined; }
   close() { return this.view.close(); }
 }
@@ -142,8 +148,8 @@ export class BgpLab {
   async settle(want: RouteLine[], timeoutMs = 20_000): Promise<{ kernel: RouteLine[]; fib: RouteLine[] }> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const bgp = this.kernel(ANNOUNCED);
       const kernel = this.kernel();
+      const bgp = kernel.filter((l) => ANNOUNCED(l.slice(0, l.indexOf(" "))));
       const fib = await this.plane.fib();
       const bgpOk = same(bgp, want), fibOk = same(fib, kernel);
       if (bgpOk && fibOk) return { kernel, fib };
@@ -154,6 +160,13 @@ export class BgpLab {
       }
       await sleep(100);
     }
+  }
+
+  /** polls the plane until its FIB holds `n` IPv4 prefixes; the time of its last route change then */
+  async fibReaches(n: number, timeoutMs: number): Promise<number> {
+    let c = -1;
+    await pollUntil(async () => (c = await this.plane.count()) === n, timeoutMs, () => `FIB has ${c} prefixes, want ${n}`, 20);
+    return this.plane.lastRouteChange();
   }
 
   /** ping from the host: how many of count replies came back */

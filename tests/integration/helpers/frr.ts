@@ -49,10 +49,10 @@ function frrUser(): { uid: number; gid: number } {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** poll fn until it returns a truthy value; throws with what(last) on timeout */
-export async function pollUntil<T>(fn: () => T | undefined | false, timeoutMs: number, what: () => string, everyMs = 50): Promise<T> {
+export async function pollUntil<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: () => string, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what()}`);
     await sleep(everyMs);

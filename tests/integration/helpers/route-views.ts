@@ -2,6 +2,7 @@
 // "PREFIX dev IFNAME" without a gateway) per next hop, sorted. The kernel's
 // routes through the proxies and a data plane's FIB are reduced to the same
 // lines, so "the FIB equals the kernel" is a comparison of two sorted arrays.
+import { execFileSync } from "node:child_process";
 import type { Netns } from "./netns.js";
 
 export type RouteLine = string;
@@ -32,7 +33,9 @@ export interface KernelRouteFilter {
  */
 export function kernelRoutes(ns: Netns, f: KernelRouteFilter): RouteLine[] {
   const family = f.family ?? 4;
-  const routes = JSON.parse(ns.ip("-j", `-${family}`, "route", "show", "table", "main")) as any[];
+  // a full table is tens of MB of JSON: more than Netns.ip's default buffer
+  const json = execFileSync("ip", ["-n", ns.name, "-j", `-${family}`, "route", "show", "table", "main"], { encoding: "utf8", maxBuffer: 1 << 30 });
+  const routes = JSON.parse(json) as any[];
   const devs = new Set(f.devs);
   const out: RouteLine[] = [];
   for (const r of routes) {
