@@ -10,17 +10,17 @@
 // (helpers/bgp-peer.ts) and owns the first address of some of them on its
 // loopback (LabOptions.answer), for the host's pings.
 //
-// The router's side of each link is a veth end `vN`. What forwards between the
-// links is the plane: "linux" adopts the veths themselves as proxies and the
-// kernel routes; "l3fwd" (added when the l3fwd example lands) puts a DPDK port
-// on each veth with a net_tap proxy `dpN`, and the BGP sessions cross the data
-// plane's punt path.
+// The router's side of each link is a veth end `vN`, a DPDK port of the l3fwd
+// data plane with a net_tap proxy `dpN` (Plane): FRR runs on the proxies, so
+// its BGP sessions cross the data plane's punt path, and what it installs
+// reaches the data plane's FIB through ifpx only.
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createNetns, type Netns } from "./netns.js";
 import { Frr, pollUntil, sleep } from "./frr.js";
 import { addPrefixes, addressIn, ANNOUNCED, bgpdConf, ipBatch, KernelPrefixes } from "./bgp-peer.js";
-import { kernelRoutes, routeDiff, type RouteLine } from "./route-views.js";
-import { IfpxFib } from "./ifpx-fib.js";
+import { kernelRoutes, routeDiff, routeLine, type RouteLine } from "./route-views.js";
+import { L3fwd, prepareL3fwd, dataplaneRoutes, diff, kernelRoutes as l3fwdKernelRoutes } from "../../../examples/l3fwd/driver.js";
 
 export const PEER_AS = 64502;
 export const ROUTER_AS = 64501;
@@ -34,44 +34,68 @@ export const LINKS: Link[] = [
 export const hostAddr = (n: number) => `10.0.${n}.2`;
 export const routerAddr = (n: number) => `10.0.${n}.1`;
 
-/** what forwards between the links, and its FIB as route lines */
-export interface Plane {
-  /** the proxies in the router namespace, in link order */
+/**
+ * The l3fwd data plane (examples/l3fwd) in the router namespace: a
+ * net_af_packet port on each veth end `vN`, a net_tap proxy `dpN` bound to it.
+ * Its FIB, neighbours and port state come only from ifpx events.
+ */
+export class Plane {
   readonly proxies: string[];
-  fib(prefix?: (p: string) => boolean): Promise<RouteLine[]>;
-  /** IPv4 prefixes in the FIB (cheap enough to poll) */
-  count(): Promise<number>;
-  /** Date.now() time of the last route change applied to the FIB */
-  lastRouteChange(): Promise<number>;
-  /** per link: packets the fast path sent out of it (undefined when Linux forwards) */
-  forwardedOut(): Promise<number[] | undefined>;
-  close(): Promise<void>;
-}
+  private readonly nameOfPort = new Map<number, string>();
+  private readonly portOf: Record<string, number> = {};
+  /** Date.now() minus CLOCK_MONOTONIC in ms (the data plane stamps route changes with the latter) */
+  private readonly epochOffset = Date.now() - Number(process.hrtime.bigint()) / 1e6;
 
-/** the kernel forwards; the FIB is what ifpx delivered for the veths adopted as proxies */
-class LinuxPlane implements Plane {
-  readonly proxies = LINKS.map((l) => l.routerIf);
-  private constructor(readonly view: IfpxFib) {}
-  static async start(r: Netns, reserve?: number): Promise<LinuxPlane> {
-    const view = new IfpxFib(r.name, LINKS.map((l) => l.routerIf), { reserve });
-    try { await view.listen(); } catch (e) { await view.close(); throw e; }
-    return new LinuxPlane(view);
+  private constructor(readonly l3: L3fwd, readonly ns: string) {
+    for (const p of l3.ready!.ports) { this.nameOfPort.set(p.port, p.name); this.portOf[p.name] = p.port; }
+    this.proxies = l3.ready!.ports.map((p) => p.name);
   }
-  async fib(prefix?: (p: string) => boolean) { return this.view.view(prefix); }
-  async count() { return new Set([...this.view.lines].map((l) => l.slice(0, l.indexOf(" ")))).size; }
-  async lastRouteChange() { return this.view.lastChange; }
-  async forwardedOut() { return undefined; }
-  close() { return this.view.close(); }
+
+  static async start(router: Netns, tableSize: number): Promise<Plane> {
+    const args = ["--routes4", String(Math.max(65536, Math.ceil(tableSize * 1.1))),
+      // room for a full table's events: a lost record costs a replay (correct, but not what is measured)
+      "--ring-size", String(Math.max(65536, 2 ** Math.ceil(Math.log2(tableSize * 2))))];
+    const l3 = await L3fwd.start(router.name, LINKS.map((l, i) => [l.routerIf, `dp${i}`] as [string, string]), args);
+    return new Plane(l3, router.name);
+  }
+
+  /** the data plane's IPv4 routes of table main, as route lines */
+  async fib(prefix?: (p: string) => boolean): Promise<RouteLine[]> {
+    const t = await this.l3.tables();
+    const out: RouteLine[] = [];
+    for (const r of t.routes) {
+      if (r.family !== 4 || r.table !== 254 || r.type !== 1 || (prefix && !prefix(r.dst))) continue;
+      for (const nh of r.nh) out.push(routeLine(r.dst, this.nameOfPort.get(nh.port) ?? `port${nh.port}`, nh.gw));
+    }
+    return out.sort();
+  }
+
+  /** every route of every table and family, with metric and type, against the kernel (examples/l3fwd/driver.ts) */
+  async exactDiff(): Promise<{ onlyKernel: string[]; onlyDataplane: string[] }> {
+    const dp = dataplaneRoutes(await this.l3.tables());
+    return diff(l3fwdKernelRoutes(this.ns, this.portOf), dp);
+  }
+
+  /** IPv4 prefixes in the data plane's LPM */
+  async count(): Promise<number> { return (await this.l3.stats()).lpm4; }
+
+  /** Date.now() time of the last route change the data plane applied */
+  async lastRouteChange(): Promise<number> {
+    return Number((await this.l3.stats()).last_route_ns) / 1e6 + this.epochOffset;
+  }
+
+  async close(): Promise<void> {
+    await this.l3.quit().catch(() => this.l3.kill());
+  }
 }
 
 export interface LabOptions {
-  plane?: "linux";
   /** blackhole routes added to the peer's kernel before FRR starts (announced later) */
   prefixes?: number;
   /** prefixes (indexes) whose first address the peer answers on */
   answer?: number[];
-  /** mirror/FIB sizing for large tables */
-  reserve?: number;
+  /** namespace names' prefix (helpers/netns.ts; default: the tests') */
+  nsPrefix?: string;
 }
 
 export class BgpLab {
@@ -85,7 +109,7 @@ export class BgpLab {
   static async create(opts: LabOptions = {}): Promise<BgpLab> {
     const made: Netns[] = [];
     try {
-      for (let i = 0; i < 3; i++) made.push(createNetns());
+      for (let i = 0; i < 3; i++) made.push(createNetns(opts.nsPrefix));
     } catch (e) { for (const ns of made) ns.remove(); throw e; }
     const lab = new BgpLab(made[0], made[1], made[2]);
     try { await lab.setUp(opts); } catch (e) { await lab.close(); throw e; }
@@ -96,10 +120,16 @@ export class BgpLab {
 
   private async setUp(opts: LabOptions): Promise<void> {
     const { peer, router, host } = this;
+    // Linux routes what the data plane punts (no route or neighbour yet)
     router.exec("sysctl", "-qw", "net.ipv4.ip_forward=1");
     for (const l of LINKS) {
       const ns = this.nsOf(l);
       execFileSync("ip", ["link", "add", l.routerIf, "netns", router.name, "type", "veth", "peer", "name", l.hostIf, "netns", ns.name]);
+      // as examples/l3fwd/topology.sh (which gives each host one link): the
+      // router's kernel ignores the data plane's veth ends, or it would answer
+      // and route the frames the data plane handles too
+      router.exec("sysctl", "-qw", `net.ipv6.conf.${l.routerIf}.disable_ipv6=1`);
+      router.ip("link", "set", l.routerIf, "arp", "off", "up");
       ns.ip("addr", "add", `${hostAddr(l.n)}/24`, "dev", l.hostIf);
       ns.ip("link", "set", l.hostIf, "up");
       // a DPDK port on the veth's other end passes partial checksums on as they are
@@ -115,7 +145,7 @@ export class BgpLab {
       addPrefixes(peer, opts.prefixes);
     }
 
-    this.plane = await LinuxPlane.start(router, opts.reserve);
+    this.plane = await Plane.start(router, opts.prefixes ?? 0);
     for (const [i, l] of LINKS.entries()) {
       router.ip("addr", "add", `${routerAddr(l.n)}/24`, "dev", this.plane.proxies[i]);
       router.ip("link", "set", this.plane.proxies[i], "up");
@@ -142,21 +172,26 @@ export class BgpLab {
 
   /**
    * Waits until the kernel's BGP routes (the announced prefixes) are `want`
-   * and the plane's FIB equals all the kernel's routes through the proxies;
-   * throws with the differences when that does not happen within timeoutMs.
+   * and the data plane's FIB equals all the kernel's routes through the
+   * proxies (as route lines, then every table and family with metrics and
+   * types); throws with the differences when that does not happen in time.
    */
   async settle(want: RouteLine[], timeoutMs = 20_000): Promise<{ kernel: RouteLine[]; fib: RouteLine[] }> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const kernel = this.kernel();
       const bgp = kernel.filter((l) => ANNOUNCED(l.slice(0, l.indexOf(" "))));
-      const fib = await this.plane.fib();
-      const bgpOk = same(bgp, want), fibOk = same(fib, kernel);
-      if (bgpOk && fibOk) return { kernel, fib };
+      const bgpOk = same(bgp, want);
+      // the data plane's tables are dumped only once the kernel is where it should be
+      const fib = bgpOk ? await this.plane.fib() : [];
+      const fibOk = bgpOk && same(fib, kernel);
+      const exact = fibOk ? await this.plane.exactDiff() : undefined;
+      if (exact && !exact.onlyKernel.length && !exact.onlyDataplane.length) return { kernel, fib };
       if (Date.now() > deadline) {
-        throw new Error(`not settled after ${timeoutMs} ms: ` + (bgpOk ? "" : `kernel BGP routes ${bgp.length}, want ${want.length}, ` +
-          `diff ${JSON.stringify(routeDiff(want, bgp))}; `) + (fibOk ? "" : `FIB ${fib.length} lines, kernel ${kernel.length}, ` +
-          `diff (missing from the FIB / not in the kernel) ${JSON.stringify(routeDiff(kernel, fib))}`));
+        throw new Error(`not settled after ${timeoutMs} ms: ` +
+          (!bgpOk ? `kernel BGP routes ${bgp.length}, want ${want.length}, diff ${JSON.stringify(routeDiff(want, bgp))}`
+            : !fibOk ? `FIB ${fib.length} lines, kernel ${kernel.length}, diff (missing from the FIB / not in the kernel) ${JSON.stringify(routeDiff(kernel, fib))}`
+              : `all tables: only in the kernel ${JSON.stringify(exact!.onlyKernel.slice(0, 10))}, only in the data plane ${JSON.stringify(exact!.onlyDataplane.slice(0, 10))}`));
       }
       await sleep(100);
     }
@@ -169,14 +204,22 @@ export class BgpLab {
     return this.plane.lastRouteChange();
   }
 
-  /** ping from the host: how many of count replies came back */
-  ping(dst: string, count = 3): number {
+  /**
+   * ping from the host: how many of `count` replies came back, what the data
+   * plane's fast path sent out of each link meanwhile, and a report with its
+   * punts by reason for assertion messages
+   */
+  async ping(dst: string, count = 3): Promise<{ replies: number; fastPath: number[]; report: string }> {
+    const before = await this.plane.l3.stats();
+    let out: string;
     try {
-      const out = this.host.exec("ping", "-n", "-q", "-c", String(count), "-i", "0.01", "-W", "1", dst);
-      return Number(/(\d+) received/.exec(out)?.[1] ?? 0);
-    } catch (e: any) {
-      return Number(/(\d+) received/.exec(String(e.stdout ?? ""))?.[1] ?? 0);
-    }
+      out = this.host.exec("ping", "-n", "-q", "-c", String(count), "-i", "0.01", "-W", "1", dst);
+    } catch (e: any) { out = String(e.stdout ?? ""); }
+    const after = await this.plane.l3.stats();
+    const replies = Number(/(\d+) received/.exec(out)?.[1] ?? 0);
+    const fwd = after.ports.map((p, i) => (p.tx - p.from_proxy) - (before.ports[i].tx - before.ports[i].from_proxy));
+    const punts = Object.entries(after.punt).map(([k, v]) => [k, v - (before.punt[k] ?? 0)]).filter(([, d]) => d);
+    return { replies, fastPath: fwd, report: `ping ${dst}: ${replies}/${count} replies; fast path out of each link ${fwd}; punts ${JSON.stringify(Object.fromEntries(punts))}` };
   }
 
   async close(): Promise<void> {
@@ -188,6 +231,15 @@ export class BgpLab {
     for (const ns of [this.host, this.router, this.peer]) ns.remove();
     if (errors.length) throw errors[0];
   }
+}
+
+/** why the lab cannot run here (DPDK, root, tools, FRR), or undefined */
+export function frrLabUnavailable(): string | undefined {
+  const l3fwd = prepareL3fwd();
+  if (l3fwd) return l3fwd;
+  if (!existsSync("/usr/lib/frr/bgpd")) return "FRR is not installed (scripts/test-setup.sh installs it)";
+  try { execFileSync("sh", ["-c", "command -v tcpdump"], { stdio: "ignore" }); } catch { return "tcpdump is not installed (scripts/test-setup.sh installs it)"; }
+  return undefined;
 }
 
 const same = (a: RouteLine[], b: RouteLine[]) => a.length === b.length && a.every((l, i) => l === b[i]);

@@ -25,11 +25,15 @@ export interface FrrOptions {
 
 const SBIN = "/usr/lib/frr";
 
-// every daemon still running when the process exits, however it exits
+// every daemon still running and every instance directory when the process
+// exits, however it exits
 const running = new Set<ChildProcess>();
+const dirs = new Set<string>();
 function killRunning(): void {
   for (const c of running) { try { c.kill("SIGKILL"); } catch { /* gone */ } }
   running.clear();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs.clear();
 }
 process.on("exit", killRunning);
 for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
@@ -70,6 +74,7 @@ export class Frr {
     this.dir = `/tmp/ifpx-frr-${ns.name}-${label}`;
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(this.dir, { recursive: true });
+    dirs.add(this.dir);
     chmodSync(this.dir, 0o755);
     const { uid, gid } = frrUser();
     chownSync(this.dir, uid, gid);
@@ -163,6 +168,7 @@ export class Frr {
     }
     this.children.clear();
     rmSync(this.dir, { recursive: true, force: true });
+    dirs.delete(this.dir);
   }
 }
 
