@@ -1,6 +1,6 @@
 // `npm run bench`: ifpx against its peers, on the same tables, in the same run.
 //
-//   node --import tsx bench/run.ts [--quick] [--only dump|drain|latency|ring|dpdk] [--runs N]
+//   node --import tsx bench/run.ts [--quick] [--only dump|drain|latency|ring|dpdk|l3fwd] [--runs N]
 //                                  [--burst N] [--ifpx-module PATH]
 //
 // Baselines: the raw C reader (bench/c/nl_dump.c, the kernel-side limit), iproute2
@@ -314,7 +314,7 @@ async function latencyJob(): Promise<void> {
 }
 
 // ---------------------------------------------------------------- ring / dpdk
-async function optionalJob(name: "ring" | "dpdk" | "dpdk-e2e" | "iplat" | "e2e" | "scale", file: string, fn: string): Promise<void> {
+async function optionalJob(name: "ring" | "dpdk" | "dpdk-e2e" | "iplat" | "e2e" | "scale" | "l3fwd", file: string, fn: string): Promise<void> {
   log(`\n== ${name}`);
   const path = join(HERE, file);
   if (!existsSync(path)) { log(`  ${name}: ${NA} (bench/${file} not found)`); results[name] = { available: false }; return; }
@@ -419,6 +419,7 @@ async function main(): Promise<void> {
     if (want("iplat")) await optionalJob("iplat", "ip-latency.ts", "runIpLatencyBench");
     if (want("e2e")) await optionalJob("e2e", "e2e.ts", "runE2eBench");
     if (want("scale")) await optionalJob("scale", "scale.ts", "runScaleBench");
+    if (want("l3fwd")) await optionalJob("l3fwd", "l3fwd.ts", "runL3fwdBench");
   } finally {
     cleanupAll();
     results.seconds = (Date.now() - t0) / 1000;

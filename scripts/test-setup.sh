@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the tests need on a fresh Debian machine besides npm packages: iproute2,
-# DPDK 22.11 (libdpdk-dev, for the native shim and the C primary example), FRR,
-# hugepages for the DPDK multi-process test, and the native shim itself.
+# DPDK 22.11 (libdpdk-dev, for the native shim and the C primary example),
+# hugepages for the DPDK multi-process test, ping and ethtool for examples/l3fwd,
+# FRR and tcpdump for the FRR tests, and the native shim itself.
 # Idempotent; runs as `pretest`. Needs root (the tests need it anyway).
 set -eu
 cd "$(dirname "$0")/.."
@@ -11,12 +12,12 @@ command -v ip >/dev/null || need="$need iproute2"
 command -v pkg-config >/dev/null || need="$need pkg-config"
 pkg-config --exists libdpdk 2>/dev/null || need="$need libdpdk-dev dpdk"
 command -v cc >/dev/null || need="$need gcc libc6-dev"
-# FRR tests (tests/integration/frr-*): zebra and bgpd, tcpdump for the time of
-# BGP UPDATEs, ethtool (checksum offload off on the hosts' veths), ping
+# examples/l3fwd's test: pings between host namespaces, checksum offload off on their veths
+command -v ping >/dev/null || need="$need iputils-ping"
+command -v ethtool >/dev/null || need="$need ethtool"
+# FRR tests (tests/integration/frr-*): zebra, bgpd and vtysh; tcpdump for the time of BGP UPDATEs
 { [ -x /usr/lib/frr/bgpd ] && command -v vtysh >/dev/null; } || need="$need frr"
 command -v tcpdump >/dev/null || need="$need tcpdump"
-command -v ethtool >/dev/null || need="$need ethtool"
-command -v ping >/dev/null || need="$need iputils-ping"
 if [ -n "$need" ]; then
   echo "test-setup: installing$need"
   export DEBIAN_FRONTEND=noninteractive

@@ -90,6 +90,7 @@ struct route {
 	struct nexthop *nh;
 };
 #define ROUTE_NONE 0xffffffffu
+#define FIB4_MISS 0x7fffffffu   /* rte_fib's answer for no route (4-byte entries hold 31 bits) */
 
 struct l3fwd_counters {
 	uint64_t fwd4, fwd6, punted, dropped, from_proxy;
@@ -110,7 +111,7 @@ struct l3fwd_config {
 	uint32_t log_size;            /* route-change log entries (bench), 0: none */
 };
 
-/* Route-change log (bench): when each route event was applied to the LPM. */
+/* Route-change log (bench): when each route event was applied to the LPM; a ring of the latest. */
 struct route_log_entry {
 	uint64_t ns;
 	uint32_t ip4;                 /* IPv4 destination, host order (0 for IPv6) */
@@ -125,7 +126,7 @@ struct l3fwd {
 	uint8_t slot_of[RTE_MAX_ETHPORTS];   /* data port id -> index in ports[], or L3FWD_NO_SLOT */
 	uint8_t proxy_slot[RTE_MAX_ETHPORTS];/* proxy port id -> index */
 	struct rte_mempool *pool;
-	struct rte_lpm *lpm4;
+	struct rte_fib *fib4;                /* IPv4: DIR-24-8 over a RIB (see fib.c) */
 	struct rte_lpm6 *lpm6;
 	struct rte_hash *prefixes;           /* (family, depth, prefix) -> first route of the chain */
 	struct rte_hash *neighs;             /* (port, family, ip) -> MAC and generation */

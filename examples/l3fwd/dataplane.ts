@@ -42,7 +42,7 @@ export interface DataplaneStats {
   fwd4: number; fwd6: number; forwarded: number; punted: number; dropped: number; from_proxy: number;
   punt: Record<string, number>;
   events: number; by_type: Record<string, number>; cfg_done: boolean; resyncs: number; replays: number;
-  overflow_records: number; overflow_lost: number; awaiting_replay: boolean;
+  overflow_records: number; overflow_lost: number; replays_swept: number; awaiting_replay: boolean;
   routes: number; lpm4: number; lpm6: number; neighs: number; lpm_add_fail: number; route_changes: number;
   last_route_ns: number; ring_events: number;
   ports: { port: number; proxy: number; up: boolean; mtu: number; mac: string; rx: number; tx: number; forwarded: number; punted: number; from_proxy: number; dropped: number }[];

@@ -114,7 +114,10 @@ export class L3fwd {
     return this.out.text;
   }
 
-  kill(): void { if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL"); }
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+    if (this.ready?.pid) rmSync(`/var/run/dpdk/l3fwd${this.ready.pid}`, { recursive: true, force: true });
+  }
 }
 
 // ------------------------------------------------------------- comparison
@@ -182,4 +185,36 @@ export function linuxForwarded(ns: string): { v4: number; v6: number } {
   const snmp6 = execFileSync("ip", ["netns", "exec", ns, "cat", "/proc/net/snmp6"], { encoding: "utf8" });
   const v6 = /^Ip6OutForwDatagrams\s+(\d+)/m.exec(snmp6);
   return { v4: Number(vals[keys.indexOf("ForwDatagrams")]), v6: v6 ? Number(v6[1]) : 0 };
+}
+
+/** `ip -n NS -batch -` fed with the lines (streamed with back-pressure). */
+export function ipBatch(ns: string, lines: Iterable<string>, family?: 4 | 6): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn("ip", ["-n", ns, ...(family ? [`-${family}`] : []), "-batch", "-"], { stdio: ["pipe", "ignore", "pipe"] });
+    let err = "";
+    p.stderr!.on("data", (d) => { if (err.length < 4000) err += d; });
+    p.on("error", reject);
+    p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`ip -batch exited ${code}: ${err.slice(0, 500)}`))));
+    const it = lines[Symbol.iterator]();
+    const pump = () => {
+      for (;;) {
+        let chunk = "";
+        for (let i = 0; i < 4096; i++) {
+          const n = it.next();
+          if (n.done) { p.stdin!.end(chunk); return; }
+          chunk += n.value + "\n";
+        }
+        if (!p.stdin!.write(chunk)) { p.stdin!.once("drain", pump); return; }
+      }
+    };
+    pump();
+  });
+}
+
+/** The proxies' addresses of the demo and the tests: dp<i> has 10.0.<i+1>.1/24 and 2001:db8:<i+1>::1/64. */
+export function addProxyAddresses(ns: string, count: number): void {
+  for (let i = 0; i < count; i++) {
+    execFileSync("ip", ["-n", ns, "addr", "add", `10.0.${i + 1}.1/24`, "dev", `dp${i}`]);
+    execFileSync("ip", ["-n", ns, "-6", "addr", "add", `2001:db8:${i + 1}::1/64`, "dev", `dp${i}`, "nodad"]);
+  }
 }

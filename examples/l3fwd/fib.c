@@ -9,7 +9,12 @@
  * identity with the set of its next hops, and a route disappears with its
  * last next hop.
  *
- * The LPM (24-bit next hop) and LPM6 (21-bit) hold a route index per prefix.
+ * The FIBs hold a route index per prefix: IPv4 in rte_fib (DIR-24-8 lookup
+ * tables over an rte_rib tree), IPv6 in rte_lpm6 (21-bit next hops, rules in
+ * a hash). Not rte_lpm for IPv4: it keeps its rules in an array scanned
+ * linearly per depth on every add and delete, so a full table of /24s costs
+ * O(n) per route (a 100k-route table took seconds, 1M would take hours);
+ * rte_rib finds a rule in O(prefix length).
  * Several routes may share a prefix and depth (other tables, other metrics);
  * the one installed is the one Linux forwards with: table local first, then
  * table main with the lowest metric (tos 0 only). Other tables are kept (the
@@ -22,7 +27,8 @@
 
 #include <rte_hash.h>
 #include <rte_jhash.h>
-#include <rte_lpm.h>
+#include <rte_fib.h>
+#include <rte_rib.h>
 #include <rte_lpm6.h>
 #include <rte_lcore.h>
 
@@ -40,7 +46,8 @@ void fib_prefix_key(uint8_t *key, int family, const uint8_t *prefix, uint8_t dep
 
 int fib_init(struct l3fwd *s)
 {
-	struct rte_lpm_config c4 = { .max_rules = s->cfg.routes4, .number_tbl8s = s->cfg.tbl8s4 };
+	struct rte_fib_conf c4 = { .type = RTE_FIB_DIR24_8, .default_nh = FIB4_MISS, .max_routes = (int)s->cfg.routes4,
+				   .dir24_8 = { .nh_sz = RTE_FIB_DIR24_8_4B, .num_tbl8 = s->cfg.tbl8s4 } };
 	struct rte_lpm6_config c6 = { .max_rules = s->cfg.routes6, .number_tbl8s = s->cfg.tbl8s6 };
 	uint32_t total = s->cfg.routes4 + s->cfg.routes6;
 	struct rte_hash_parameters hp = {
@@ -49,13 +56,13 @@ int fib_init(struct l3fwd *s)
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 
-	s->lpm4 = rte_lpm_create("l3fwd_lpm4", (int)rte_socket_id(), &c4);
+	s->fib4 = rte_fib_create("l3fwd_fib4", (int)rte_socket_id(), &c4);
 	s->lpm6 = rte_lpm6_create("l3fwd_lpm6", (int)rte_socket_id(), &c6);
 	s->prefixes = rte_hash_create(&hp);
 	s->cap_routes = total;
 	s->routes = calloc(total, sizeof(*s->routes));
 	s->free_routes = malloc(sizeof(uint32_t) * total);
-	if (!s->lpm4 || !s->lpm6 || !s->prefixes || !s->routes || !s->free_routes)
+	if (!s->fib4 || !s->lpm6 || !s->prefixes || !s->routes || !s->free_routes)
 		return -ENOMEM;
 	return 0;
 }
@@ -68,7 +75,7 @@ void fib_free(struct l3fwd *s)
 	free(s->free_routes);
 	rte_hash_free(s->prefixes);
 	rte_lpm6_free(s->lpm6);
-	rte_lpm_free(s->lpm4);
+	rte_fib_free(s->fib4);
 }
 
 static uint32_t route_alloc(struct l3fwd *s)
@@ -92,8 +99,8 @@ static void log_change(struct l3fwd *s, const struct route *r, int type)
 {
 	uint64_t now = l3fwd_now_ns();
 	s->c.last_route_ns = now;
-	if (s->log && s->log_n < s->cfg.log_size) {
-		struct route_log_entry *e = &s->log[s->log_n++];
+	if (s->log) {   /* a ring: the latest log_size changes */
+		struct route_log_entry *e = &s->log[s->log_n++ % s->cfg.log_size];
 		e->ns = now;
 		e->family = r->family;
 		e->depth = r->depth;
@@ -123,18 +130,24 @@ static uint32_t best_of(const struct l3fwd *s, uint32_t head)
 /* Puts the prefix's best route into the LPM (or removes the prefix). */
 static void lpm_sync(struct l3fwd *s, int family, const uint8_t *prefix, uint8_t depth, uint32_t head)
 {
-	uint32_t best = best_of(s, head);
-	int was = 0, ret = 0;
+	uint32_t best = best_of(s, head), old_nh;
+	int was, ret = 0;
 
-	for (uint32_t i = head; i != ROUTE_NONE; i = s->routes[i].next) {
-		was |= s->routes[i].in_lpm;
-		s->routes[i].in_lpm = 0;
+	/* asked of the LPM itself: the route that was installed may be gone from the chain already */
+	if (family == AF_INET) {
+		uint32_t ip;
+		memcpy(&ip, prefix, 4);
+		was = rte_rib_lookup_exact(rte_fib_get_rib(s->fib4), ip, depth) != NULL;
+	} else {
+		was = rte_lpm6_is_rule_present(s->lpm6, prefix, depth, &old_nh) == 1;
 	}
+	for (uint32_t i = head; i != ROUTE_NONE; i = s->routes[i].next)
+		s->routes[i].in_lpm = 0;
 	if (best != ROUTE_NONE) {
 		if (family == AF_INET) {
 			uint32_t ip;
 			memcpy(&ip, prefix, 4);
-			ret = rte_lpm_add(s->lpm4, ip, depth, best);
+			ret = rte_fib_add(s->fib4, ip, depth, best);
 		} else {
 			ret = rte_lpm6_add(s->lpm6, prefix, depth, best);
 		}
@@ -149,7 +162,7 @@ static void lpm_sync(struct l3fwd *s, int family, const uint8_t *prefix, uint8_t
 		if (family == AF_INET) {
 			uint32_t ip;
 			memcpy(&ip, prefix, 4);
-			rte_lpm_delete(s->lpm4, ip, depth);
+			rte_fib_delete(s->fib4, ip, depth);
 		} else {
 			rte_lpm6_delete(s->lpm6, prefix, depth);
 		}

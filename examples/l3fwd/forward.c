@@ -32,7 +32,7 @@
 #include <rte_ethdev.h>
 #include <rte_ip.h>
 #include <rte_jhash.h>
-#include <rte_lpm.h>
+#include <rte_fib.h>
 #include <rte_lpm6.h>
 #include <rte_mbuf.h>
 #include <rte_ring_elem.h>
@@ -136,10 +136,13 @@ static void handle_ipv4(struct l3fwd *s, struct turn *t, struct rte_mbuf *m, str
 	if ((const uint8_t *)(ip + 1) > end || ip->version_ihl != 0x45 || rte_be_to_cpu_16(ip->total_length) < 20)
 		return punt(s, t, m, PUNT_IP_OPTIONS);
 	uint32_t dst = rte_be_to_cpu_32(ip->dst_addr);
+	uint64_t nh;
 	if ((dst >> 28) == 0xe)
 		return punt(s, t, m, PUNT_LOCAL);      /* multicast */
-	if (rte_lpm_lookup(s->lpm4, dst, &idx) != 0)
+	rte_fib_lookup_bulk(s->fib4, &dst, &nh, 1);
+	if (nh == FIB4_MISS)
 		return punt(s, t, m, PUNT_NO_ROUTE);
+	idx = (uint32_t)nh;
 	const struct route *r = &s->routes[idx];
 	if (r->type == RT_UNICAST && ip->time_to_live <= 1)
 		return punt(s, t, m, PUNT_TTL);

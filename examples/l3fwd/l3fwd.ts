@@ -27,6 +27,7 @@
 //   pause | resume | resync | replay | hold on | hold off    OK <command>
 //   quit             BYE {stats}, then exit 0
 // Errors: ERROR <command> <message>. EOF on stdin, SIGINT or SIGTERM: as quit.
+import { rmSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { Ifpx, type IfpxStats } from "../../host/index.js";
 import { Eal, DpdkPorts, RteRingQueue, createDpdkPortBackend, affinityCpus } from "../../host/dpdk/index.js";
@@ -84,20 +85,21 @@ function memoryFor(o: Options): number {
   const c = o.cfg;
   const bytes = 64 * 2 ** 20 + o.ringSize * 64 + (c.routes4 + c.routes6) * 120 + (c.tbl8s4 + c.tbl8s6) * 1100 +
     c.neighs * 64 + c.mbufs * 2400;
-  return Math.ceil(bytes / 2 ** 20) + 128;
+  return Math.ceil((bytes * 1.5) / 2 ** 20) + 256;
 }
 
 const opts = parseArgs(process.argv.slice(2));
+const FILE_PREFIX = `l3fwd${process.pid}`;
 const cpus = affinityCpus();
 Eal.init({
   mode: "single",
   memoryMb: opts.memoryMb ?? memoryFor(opts),
   lcores: `0@(${cpus}),${FORWARDING_LCORE}@(${cpus})`,
   logLevel: process.env.L3FWD_EAL_LOG ?? "warning",
-  extraArgs: ["--file-prefix", `l3fwd${process.pid}`],
+  extraArgs: ["--file-prefix", FILE_PREFIX],
 });
 
-const say = (tag: string, data?: unknown) => process.stdout.write(`${tag}${data === undefined ? "" : ` ${typeof data === "string" ? data : JSON.stringify(data)}`}\n`);
+const say = (tag: string, data?: unknown): void => { process.stdout.write(`${tag}${data === undefined ? "" : ` ${typeof data === "string" ? data : JSON.stringify(data)}`}\n`); };
 
 const ifpx = new Ifpx({ ports: createDpdkPortBackend(), rcvbuf: opts.rcvbuf, onError: (e) => say("IFPX_ERROR", String(e)) });
 const dataPorts: number[] = [];
@@ -159,6 +161,7 @@ async function quit(code = 0): Promise<void> {
   for (const p of dataPorts) DpdkPorts.destroy(p);
   ring.close();
   Eal.cleanup();
+  rmSync(`/var/run/dpdk/${FILE_PREFIX}`, { recursive: true, force: true }); // EAL leaves it even with --no-shconf
   say("BYE", last);
   process.exit(code);
 }
@@ -201,7 +204,7 @@ const ready = () => say("READY", {
   lcore: FORWARDING_LCORE,
 });
 if (opts.deferListen) {
-  say("STARTED", { ports: opts.ports.map((p, i) => ({ iface: p.iface, port: dataPorts[i], proxy: proxies[i], name: p.proxy })) });
+  say("STARTED", { pid: process.pid, ports: opts.ports.map((p, i) => ({ iface: p.iface, port: dataPorts[i], proxy: proxies[i], name: p.proxy })) });
 } else {
   await listen();
   ready();

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <rte_lpm.h>
+#include <rte_fib.h>
 #include <rte_lpm6.h>
 
 #include "dataplane.h"
@@ -110,7 +110,10 @@ static int lpm_agrees(const struct l3fwd *s, uint32_t i)
 	if (r->family == AF_INET) {
 		uint32_t ip;
 		memcpy(&ip, r->prefix, 4);
-		ret = rte_lpm_lookup(s->lpm4, ip, &got);
+		uint64_t nh;
+		rte_fib_lookup_bulk(s->fib4, &ip, &nh, 1);
+		got = (uint32_t)nh;
+		ret = nh == FIB4_MISS ? -1 : 0;
 	} else {
 		ret = rte_lpm6_lookup(s->lpm6, r->prefix, &got);
 	}
@@ -195,10 +198,11 @@ int report_tables(const struct l3fwd *s, FILE *f, int json)
 int report_route_log(const struct l3fwd *s, FILE *f)
 {
 	char a[INET6_ADDRSTRLEN];
-	for (uint32_t i = 0; i < s->log_n; i++) {
-		const struct route_log_entry *e = &s->log[i];
+	uint32_t from = s->log_n > s->cfg.log_size ? s->log_n - s->cfg.log_size : 0;
+	for (uint32_t i = from; i < s->log_n; i++) {
+		const struct route_log_entry *e = &s->log[i % s->cfg.log_size];
 		addr_str(a, AF_INET, (const uint8_t *)&e->ip4);
 		fprintf(f, "%" PRIu64 " %s %s/%u\n", e->ns, e->type ? "add" : "del", e->family == AF_INET ? a : "v6", e->depth);
 	}
-	return (int)s->log_n;
+	return (int)(s->log_n - from);
 }

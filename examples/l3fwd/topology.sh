@@ -13,14 +13,17 @@
 # Router side (platform-notes, "Packets between namespaces through DPDK"): the
 # kernel must ignore the veth ends (no address, no IPv6, no ARP), or it answers
 # and routes frames the data plane also handles and every packet arrives twice;
-# forwarding is on (the punt path: Linux routes what the fast path cannot).
+# forwarding is on (the punt path: Linux routes what the fast path cannot), and
+# IPv6 addresses survive a proxy's link down as IPv4 ones do (keep_addr_on_down;
+# without it Linux deletes them, and their routes do not come back at link up).
 # Host side: no transmit checksum offload (af_packet would pass partial
 # checksums and 64 KiB GSO frames on as they are).
 set -euo pipefail
 [ $# -ge 3 ] || { echo "usage: $0 ROUTER HOST1 HOST2 [HOST3 ...]" >&2; exit 2; }
 r=$1; shift
 ip -n "$r" link set lo up
-ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 net.ipv6.conf.default.forwarding=1
+ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 net.ipv6.conf.default.forwarding=1 \
+  net.ipv6.conf.all.keep_addr_on_down=1 net.ipv6.conf.default.keep_addr_on_down=1
 i=0
 for h in "$@"; do
   n=$((i + 1))
