@@ -32,7 +32,7 @@ if (reason) {
       let p: Awaited<ReturnType<BgpLab["ping"]>>;
       const step = (name: string) => { console.log(`  ${name}: ${Date.now() - t} ms`); t = Date.now(); };
       step("lab up, session 1 established");
-      table.add(N);
+      await table.add(N);
 
       // 1. learn
       table.announce();
@@ -48,13 +48,13 @@ if (reason) {
 
       step("learnt");
       // 2. the peer withdraws half of them: forwarding to those stops
-      table.del(N / 2);
+      await table.del(N / 2);
       await lab.settle(expected(lab, [1], N / 2));
       p = await lab.ping("100.0.0.1", 2);
       assert.is(p.replies, 0, `withdrawn prefix: no reply: ${p.report}`);
       p = await lab.ping(addressIn(N / 2), 2);
       assert.is(p.replies, 2, `a prefix still announced: ${p.report}`);
-      table.add(N / 2);
+      await table.add(N / 2);
       await lab.settle(expected(lab, [1]));
 
       step("withdrawn and announced again");

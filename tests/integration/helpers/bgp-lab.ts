@@ -18,9 +18,9 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createNetns, type Netns } from "./netns.js";
 import { Frr, pollUntil, sleep } from "./frr.js";
-import { addPrefixes, addressIn, ANNOUNCED, bgpdConf, ipBatch, KernelPrefixes } from "./bgp-peer.js";
+import { addPrefixes, addressIn, ANNOUNCED, bgpdConf, KernelPrefixes } from "./bgp-peer.js";
 import { kernelRoutes, routeDiff, routeLine, type RouteLine } from "./route-views.js";
-import { L3fwd, prepareL3fwd, dataplaneRoutes, diff, kernelRoutes as l3fwdKernelRoutes } from "../../../examples/l3fwd/driver.js";
+import { L3fwd, prepareL3fwd, ipBatch, dataplaneRoutes, diff, kernelRoutes as l3fwdKernelRoutes } from "../../../examples/l3fwd/driver.js";
 
 export const PEER_AS = 64502;
 export const ROUTER_AS = 64501;
@@ -85,7 +85,9 @@ export class Plane {
   }
 
   async close(): Promise<void> {
-    await this.l3.quit().catch(() => this.l3.kill());
+    await this.l3.quit().catch(() => undefined);
+    // after quit too: it removes the EAL's runtime directory
+    this.l3.kill();
   }
 }
 
@@ -139,11 +141,9 @@ export class BgpLab {
     peer.ip("route", "add", "default", "via", routerAddr(1));
     // /32s: the kernel merges tables local and main, so a /24 blackhole of the
     // announced table would hide a shorter prefix on lo
-    ipBatch(peer, (opts.answer ?? []).map((i) => `addr add ${addressIn(i)}/32 dev lo`));
-    if (opts.prefixes) {
-      // before FRR: its zebra then reads them in one dump
-      addPrefixes(peer, opts.prefixes);
-    }
+    await ipBatch(peer.name, (opts.answer ?? []).map((i) => `addr add ${addressIn(i)}/32 dev lo`));
+    // before FRR: its zebra then reads them in one dump
+    if (opts.prefixes) await addPrefixes(peer, opts.prefixes);
 
     this.plane = await Plane.start(router, opts.prefixes ?? 0);
     for (const [i, l] of LINKS.entries()) {

@@ -10,9 +10,7 @@
 // large table: FRR parses `network` statements and static routes line by line
 // through its CLI (bench/frr-bgp.ts measures them).
 import { spawn, type ChildProcess } from "node:child_process";
-import { writeFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { ipBatch } from "../../../examples/l3fwd/driver.js";
 import type { Netns } from "./netns.js";
 import type { Frr } from "./frr.js";
 
@@ -74,28 +72,23 @@ export function bgpdConf(c: BgpConfig): string {
   return l.join("\n") + "\n";
 }
 
-/** run `ip -batch` with these lines in ns (ip -n NS -batch FILE) */
-export function ipBatch(ns: Netns, lines: string[]): void {
-  const file = join(tmpdir(), `ifpx-batch-${ns.name}-${process.pid}`);
-  writeFileSync(file, lines.join("\n") + "\n");
-  try { ns.ip("-batch", file); } finally { rmSync(file, { force: true }); }
+function* blackholes(verb: "add" | "del", n: number, from: number): Iterable<string> {
+  for (let i = from; i < from + n; i++) yield `route ${verb} blackhole ${prefixOf(i)}`;
 }
 
 /** add prefixes [from, from+n) to the kernel of ns as blackhole routes */
-export function addPrefixes(ns: Netns, n: number, from = 0): void {
-  ipBatch(ns, Array.from({ length: n }, (_, i) => `route add blackhole ${prefixOf(from + i)}`));
+export function addPrefixes(ns: Netns, n: number, from = 0): Promise<void> {
+  return ipBatch(ns.name, blackholes("add", n, from));
 }
 
 /** the peer's table: blackhole routes in its kernel, announced through bgpd's redistribution */
 export class KernelPrefixes {
   constructor(readonly ns: Netns, readonly frr: Frr, readonly as: number) {}
 
-  add(n: number, from = 0): void { addPrefixes(this.ns, n, from); }
+  add(n: number, from = 0): Promise<void> { return addPrefixes(this.ns, n, from); }
 
   /** delete prefixes [from, from+n) from the peer's kernel: bgpd withdraws them (while it announces) */
-  del(n: number, from = 0): void {
-    ipBatch(this.ns, Array.from({ length: n }, (_, i) => `route del blackhole ${prefixOf(from + i)}`));
-  }
+  del(n: number, from = 0): Promise<void> { return ipBatch(this.ns.name, blackholes("del", n, from)); }
 
   announce(): void {
     this.frr.configure(`router bgp ${this.as}`, "address-family ipv4 unicast", "redistribute kernel route-map ANNOUNCE");
