@@ -12,19 +12,27 @@
 // The same three for the withdrawal. Uses the lab of the FRR tests
 // (tests/integration/helpers/bgp-lab.ts).
 //
-//   node --import tsx bench/frr-bgp.ts [--sizes 100000,1000000] [--runs N] [--poll-gap MS]
+// First, how a peer's table is best made (bench announceSetup()).
+//
+//   node --import tsx bench/frr-bgp.ts [--sizes 100000,1000000] [--runs N] [--poll-gap MS] [--methods N|0]
 import { spawn } from "node:child_process";
-import { withBgpLab, hostAddr, type BgpLab } from "../tests/integration/helpers/bgp-lab.ts";
-import { UpdateCapture } from "../tests/integration/helpers/bgp-peer.ts";
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { withBgpLab, hostAddr, PEER_AS, ROUTER_AS, type BgpLab } from "../tests/integration/helpers/bgp-lab.ts";
+import { addPrefixes, bgpdConf, prefixOf, UpdateCapture } from "../tests/integration/helpers/bgp-peer.ts";
+import { Frr, pollUntil } from "../tests/integration/helpers/frr.ts";
+import { createNetns } from "../tests/integration/helpers/netns.ts";
 import { fmtSec, median, renderTable, sleep } from "./lib.ts";
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(name);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
 }
-const SIZES = arg("--sizes", "100000,1000000").split(",").map(Number);
+const SIZES = arg("--sizes", "100000,1000000").split(",").map(Number).filter((n) => n > 0);
 const RUNS = Number(arg("--runs", "1"));
 const POLL_GAP_MS = Number(arg("--poll-gap", "200"));
+const METHODS_N = Number(arg("--methods", "100000"));
 // the data plane's counters through its command channel
 const PLANE_POLL_MS = 50;
 
@@ -84,6 +92,42 @@ async function phase(lab: BgpLab, act: () => void, n: number, kernelWant: number
   } finally { cap.stop(); }
 }
 
+/**
+ * How fast a peer gets N prefixes into its BGP table, ready to announce, three
+ * ways: kernel routes redistributed (what the tests and the lab use),
+ * `network` statements and static routes redistributed, both as a config file
+ * through `vtysh -f` (FRR's CLI parses them line by line).
+ */
+async function announceSetup(method: "kernel" | "network" | "static", n: number): Promise<number> {
+  const ns = createNetns("ifpxf");
+  const frr = new Frr(ns, method, {
+    bgpd: bgpdConf({ as: PEER_AS, routerId: "10.9.9.1", neighbours: [{ address: "10.9.9.9", remoteAs: ROUTER_AS }] }),
+    staticd: method === "static" ? "" : undefined,
+  });
+  const file = join(tmpdir(), `ifpx-frr-${ns.name}.conf`);
+  try {
+    await frr.start();
+    const t0 = Date.now();
+    if (method === "kernel") {
+      await addPrefixes(ns, n);
+      frr.configure(`router bgp ${PEER_AS}`, "address-family ipv4 unicast", "redistribute kernel route-map ANNOUNCE");
+    } else {
+      const lines = method === "network"
+        ? [`router bgp ${PEER_AS}`, " address-family ipv4 unicast", ...Array.from({ length: n }, (_, i) => `  network ${prefixOf(i)}`)]
+        : [...Array.from({ length: n }, (_, i) => `ip route ${prefixOf(i)} blackhole`), `router bgp ${PEER_AS}`, " address-family ipv4 unicast", "  redistribute static"];
+      writeFileSync(file, lines.join("\n") + "\n");
+      ns.exec("vtysh", "--vty_socket", frr.dir, "-f", file);
+    }
+    let rib = 0;
+    await pollUntil(() => (rib = frr.json("show bgp ipv4 unicast summary").ribCount ?? 0) >= n, 600_000, () => `${method}: bgpd has ${rib} of ${n}`, 200);
+    return Date.now() - t0;
+  } finally {
+    rmSync(file, { force: true });
+    await frr.stop();
+    ns.remove();
+  }
+}
+
 const rows: string[][] = [];
 for (const n of SIZES) {
   const learn: Phase[] = [], withdraw: Phase[] = [], dumps: number[] = [];
@@ -107,5 +151,17 @@ for (const n of SIZES) {
     rows.push([String(n), name, m((p) => p.kernel), m((p) => p.ifpx), m((p) => p.fib), m((p) => p.fib - p.kernel), fmtSec(median(dumps) / 1000)]);
   }
 }
-console.log(`BGP full table through the router (median of ${RUNS}; times from the peer's first UPDATE)`);
-console.log(renderTable(["prefixes", "phase", "kernel has all (ip route poll)", "ifpx delivered all", "data-plane FIB has all", "FIB - kernel", "ip route dump of the full table"], rows));
+if (METHODS_N > 0) {
+  const m: string[][] = [];
+  for (const method of ["kernel", "network", "static"] as const) {
+    process.stderr.write(`frr-bgp: ${METHODS_N} prefixes into the peer's BGP table by ${method}\n`);
+    m.push([method, String(METHODS_N), fmtSec((await announceSetup(method, METHODS_N)) / 1000)]);
+  }
+  console.log(`The peer's table: time until its bgpd holds every prefix, ready to announce`);
+  console.log(renderTable(["how", "prefixes", "time"], m));
+  console.log();
+}
+if (rows.length) {
+  console.log(`BGP full table through the router (median of ${RUNS}; times from the peer's first UPDATE)`);
+  console.log(renderTable(["prefixes", "phase", "kernel has all (ip route poll)", "ifpx delivered all", "data-plane FIB has all", "FIB - kernel", "ip route dump of the full table"], rows));
+}
