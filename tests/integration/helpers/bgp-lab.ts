@@ -56,6 +56,8 @@ export class Plane {
       // room for a table's events (a lost record costs a replay: correct, but not what is measured);
       // 1M records is what bench/l3fwd.ts gives a full table too
       "--ring-size", String(Math.min(1 << 20, Math.max(65536, 2 ** Math.ceil(Math.log2(tableSize * 2)))))];
+    // l3fwd's own estimate of its EAL memory falls short for a full table (its FIB's RIB nodes)
+    if (tableSize > 200_000) args.push("--memory", String(512 + Math.ceil(tableSize / 500)));
     const l3 = await L3fwd.start(router.name, LINKS.map((l, i) => [l.routerIf, `dp${i}`] as [string, string]), args);
     return new Plane(l3, router.name);
   }
