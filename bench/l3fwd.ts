@@ -68,7 +68,7 @@ async function tables(o: L3fwdBenchOptions, nl: string, writer: string, rows: L3
   try {
     wire(r, [h1, h2]);
     const cap = N + LIVE + LAT + 1024;
-    dp = await L3fwd.start(r, [["v0", "dp0"], ["v1", "dp1"]], ["--defer-listen", "--busy-poll", "--routes4", String(cap),
+    dp = await L3fwd.start(r, [["v0", "dp0"], ["v1", "dp1"]], ["--defer-listen", ...(process.env.L3FWD_BENCH_IDLE ? [] : ["--busy-poll"]), "--routes4", String(cap),
       "--ring-size", String(1 << 20), "--log-size", String(LAT * 2 + 16)]);
     addProxyAddresses(r, 2);
     log(`  inserting ${N} routes via dp0 (ip -batch) ...`);
@@ -132,7 +132,8 @@ async function tables(o: L3fwdBenchOptions, nl: string, writer: string, rows: L3
       l3fwd: `${pct(lat, 0.5).toFixed(1)} / ${pct(lat, 0.99).toFixed(1)} us`,
       baseline: `C reader, kernel -> socket ${cj.p50Us ?? "?"} / ${cj.p99Us ?? "?"} us`,
       ratio: cj.p50Us ? `${(pct(lat, 0.5) / cj.p50Us).toFixed(1)}x` : "-",
-      note: "both from the writer's sendmsg (RTM_NEWROUTE, one at a time, 2 ms apart): l3fwd's to the lcore's FIB write, the C reader's to its recv",
+      note: "both from the writer's sendmsg (RTM_NEWROUTE, one at a time, 2 ms apart): l3fwd's to the lcore's FIB write, the C reader's to its recv; " +
+        `l3fwd p10/p50/p90/p95/p99/max ${[0.1, 0.5, 0.9, 0.95, 0.99, 1].map((p) => pct(lat, p).toFixed(0)).join("/")} us`,
     });
   } finally {
     if (dp) await dp.quit().catch(() => dp!.kill());

@@ -60,6 +60,8 @@ export class L3fwd {
     const args = ["netns", "exec", ns, process.execPath, "--import", "tsx", PROGRAM, ...ports.flatMap(([i, p]) => ["--port", `${i}:${p}`]), ...extra];
     const child = spawn("ip", args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, FORCE_COLOR: undefined } });
     const l = new L3fwd(child, ns);
+    // `ip netns exec` execs node: the child's pid is the data plane's (its EAL --file-prefix)
+    child.on("exit", () => rmSync(`/var/run/dpdk/l3fwd${child.pid}`, { recursive: true, force: true }));
     const m = await l.out.waitFor(/^(READY|STARTED) (.*)$/m, timeoutMs, "l3fwd READY");
     if (m[1] === "READY") l.ready = JSON.parse(m[2]);
     else l.ready = { pid: 0, ring: { name: "", capacity: 0 }, ...JSON.parse(m[2]) };
@@ -116,7 +118,6 @@ export class L3fwd {
 
   kill(): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
-    if (this.ready?.pid) rmSync(`/var/run/dpdk/l3fwd${this.ready.pid}`, { recursive: true, force: true });
   }
 }
 

@@ -28,7 +28,6 @@
 #include <rte_hash.h>
 #include <rte_jhash.h>
 #include <rte_fib.h>
-#include <rte_rib.h>
 #include <rte_lpm6.h>
 #include <rte_lcore.h>
 
@@ -127,20 +126,22 @@ static uint32_t best_of(const struct l3fwd *s, uint32_t head)
 	return best;
 }
 
-/* Puts the prefix's best route into the LPM (or removes the prefix). */
-static void lpm_sync(struct l3fwd *s, int family, const uint8_t *prefix, uint8_t depth, uint32_t head)
+/* Whether the FIB has an entry for the prefix: one of its routes is installed. Asked before a
+ * change, as the installed route may leave the chain. */
+static int installed(const struct l3fwd *s, uint32_t head)
 {
-	uint32_t best = best_of(s, head), old_nh;
-	int was, ret = 0;
+	for (uint32_t i = head; i != ROUTE_NONE; i = s->routes[i].next)
+		if (s->routes[i].in_lpm)
+			return 1;
+	return 0;
+}
 
-	/* asked of the LPM itself: the route that was installed may be gone from the chain already */
-	if (family == AF_INET) {
-		uint32_t ip;
-		memcpy(&ip, prefix, 4);
-		was = rte_rib_lookup_exact(rte_fib_get_rib(s->fib4), ip, depth) != NULL;
-	} else {
-		was = rte_lpm6_is_rule_present(s->lpm6, prefix, depth, &old_nh) == 1;
-	}
+/* Puts the prefix's best route into the FIB (or removes the prefix); `was`: it had an entry. */
+static void lpm_sync(struct l3fwd *s, int family, const uint8_t *prefix, uint8_t depth, uint32_t head, int was)
+{
+	uint32_t best = best_of(s, head);
+	int ret = 0;
+
 	for (uint32_t i = head; i != ROUTE_NONE; i = s->routes[i].next)
 		s->routes[i].in_lpm = 0;
 	if (best != ROUTE_NONE) {
@@ -239,6 +240,7 @@ void fib_route_event(struct l3fwd *s, const struct ifpx_event *ev, int add)
 		return;
 	fib_prefix_key(key, family, prefix, depth);
 	uint32_t head = chain_head(s, key), i;
+	int was = installed(s, head);
 	for (i = head; i != ROUTE_NONE; i = s->routes[i].next) {
 		const struct route *r = &s->routes[i];
 		if (r->table == table && r->priority == priority && r->tos == tos)
@@ -257,7 +259,7 @@ void fib_route_event(struct l3fwd *s, const struct ifpx_event *ev, int add)
 		log_change(s, r, 0);
 		if (r->n_nh == 0)
 			head = route_remove(s, key, head, i);
-		lpm_sync(s, family, prefix, depth, head);
+		lpm_sync(s, family, prefix, depth, head, was);
 		return;
 	}
 	if (i == ROUTE_NONE) {
@@ -308,7 +310,7 @@ void fib_route_event(struct l3fwd *s, const struct ifpx_event *ev, int add)
 	n->family = (uint8_t)gw_family;
 	n->gen = s->gen;
 	memcpy(n->gw, gw, 16);
-	lpm_sync(s, family, prefix, depth, head);
+	lpm_sync(s, family, prefix, depth, head, was);
 	log_change(s, r, 1);
 }
 
@@ -336,9 +338,10 @@ static void drop_where(struct l3fwd *s, int port, int stale)
 		memcpy(prefix, r->prefix, 16);
 		fib_prefix_key(key, family, prefix, depth);
 		uint32_t head = chain_head(s, key);
+		int was = installed(s, head);
 		if (r->n_nh == 0)
 			head = route_remove(s, key, head, i);
-		lpm_sync(s, family, prefix, depth, head);
+		lpm_sync(s, family, prefix, depth, head, was);
 	}
 }
 

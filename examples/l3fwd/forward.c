@@ -88,7 +88,8 @@ static const struct nexthop *pick(const struct route *r, uint32_t hash)
 	return &r->nh[0];
 }
 
-/* Flow hash for ECMP: addresses, protocol and (TCP/UDP) ports, so one flow keeps its path. */
+/* Flow hash for ECMP: addresses, protocol and (TCP/UDP) ports, so one flow keeps its path.
+ * IPv4 fragments hash without ports (only the first carries them): a datagram stays on one path. */
 static uint32_t l4_ports(const uint8_t *l4, uint8_t proto, const uint8_t *end)
 {
 	uint32_t v = 0;
@@ -146,8 +147,10 @@ static void handle_ipv4(struct l3fwd *s, struct turn *t, struct rte_mbuf *m, str
 	const struct route *r = &s->routes[idx];
 	if (r->type == RT_UNICAST && ip->time_to_live <= 1)
 		return punt(s, t, m, PUNT_TTL);
+	int fragment = (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) != 0;
 	uint32_t hash = rte_jhash_3words(ip->src_addr, ip->dst_addr,
-					 l4_ports((const uint8_t *)(ip + 1), ip->next_proto_id, end), ip->next_proto_id);
+					 fragment ? 0 : l4_ports((const uint8_t *)(ip + 1), ip->next_proto_id, end),
+					 ip->next_proto_id);
 	int q = resolve(s, r, hash, AF_INET, (const uint8_t *)&dst, rte_be_to_cpu_16(ip->total_length), &mac);
 	if (q < 0)
 		return punt(s, t, m, (enum punt_reason)-q);

@@ -80,16 +80,18 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-/** EAL memory (-m, MiB) the tables need: the LPM's fixed 64 MiB tbl24, rules, tbl8s, hashes, ring, mbufs. */
+/** EAL memory (-m, MiB) the tables need: the FIB's fixed 64 MiB tbl24, RIB nodes and the prefix hash per route, tbl8s, ring, mbufs. */
 function memoryFor(o: Options): number {
   const c = o.cfg;
-  const bytes = 64 * 2 ** 20 + o.ringSize * 64 + (c.routes4 + c.routes6) * 120 + (c.tbl8s4 + c.tbl8s6) * 1100 +
+  const bytes = 64 * 2 ** 20 + o.ringSize * 64 + (c.routes4 + c.routes6) * 400 + (c.tbl8s4 + c.tbl8s6) * 1100 +
     c.neighs * 64 + c.mbufs * 2400;
   return Math.ceil((bytes * 1.5) / 2 ** 20) + 256;
 }
 
 const opts = parseArgs(process.argv.slice(2));
 const FILE_PREFIX = `l3fwd${process.pid}`;
+// EAL makes /var/run/dpdk/<prefix> even with --no-shconf and leaves it; so would a failed start
+process.on("exit", () => rmSync(`/var/run/dpdk/${FILE_PREFIX}`, { recursive: true, force: true }));
 const cpus = affinityCpus();
 Eal.init({
   mode: "single",
@@ -161,7 +163,6 @@ async function quit(code = 0): Promise<void> {
   for (const p of dataPorts) DpdkPorts.destroy(p);
   ring.close();
   Eal.cleanup();
-  rmSync(`/var/run/dpdk/${FILE_PREFIX}`, { recursive: true, force: true }); // EAL leaves it even with --no-shconf
   say("BYE", last);
   process.exit(code);
 }
