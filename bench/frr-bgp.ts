@@ -133,7 +133,7 @@ for (const n of SIZES) {
   const learn: Phase[] = [], withdraw: Phase[] = [], dumps: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     process.stderr.write(`frr-bgp: ${n} prefixes, run ${run + 1}/${RUNS}: setting up\n`);
-    await withBgpLab({ prefixes: n, reserve: Math.ceil(n * 1.1), nsPrefix: "ifpxf" }, async (lab) => {
+    await withBgpLab({ prefixes: n, nsPrefix: "ifpxf" }, async (lab) => {
       const base = await lab.plane.count();
       const timeout = 60_000 + n;
       learn.push(await phase(lab, () => lab.table.announce(), n, n, base + n, timeout));

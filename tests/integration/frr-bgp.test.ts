@@ -40,6 +40,9 @@ if (reason) {
       assert.is(routerFrr.peerCounts(hostAddr(1)).received, N, "bgpd received every prefix");
       assert.match(lab.router.ip("route", "show", prefixOf(7)), /nhid \d+ via 10\.0\.1\.2 dev \S+ proto bgp/, "zebra uses nexthop objects");
       assert.ok(s.fib.includes(routeLine("10.0.2.0/24", lab.plane.proxies[1])), "connected routes are in the FIB too");
+      // the first packets resolve the neighbours through Linux (punted: no_neigh); then the fast path
+      p = await lab.ping("100.0.0.1", 2);
+      assert.is(p.replies, 2, `first ping: ${p.report}`);
       const linux = linuxForwarded(lab.router.name).v4;
       p = await lab.ping("100.0.0.1", 20);
       assert.is(p.replies, 20, `ping to an address behind the peer: ${p.report}`);
@@ -63,6 +66,8 @@ if (reason) {
         `router bgp ${PEER_AS}`, "address-family ipv4 unicast", `neighbor ${routerAddr(1)} route-map NH out`);
       peerFrr.vtysh(`clear bgp ipv4 unicast ${routerAddr(1)} soft out`);
       await lab.settle(expected(lab, [3]));
+      p = await lab.ping("100.0.0.1", 1);  // 10.0.3.2 resolved, if the router's bgpd did not already
+      assert.is(p.replies, 1, `first ping via the new next hop: ${p.report}`);
       p = await lab.ping("100.0.0.1", 5);
       assert.is(p.replies, 5, `ping follows the new next hop: ${p.report}`);
       assert.ok(p.fastPath[2] >= 5 && p.fastPath[0] === 0, `fast path now out of link 3, not link 1: ${p.report}`);

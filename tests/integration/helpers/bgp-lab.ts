@@ -17,7 +17,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createNetns, type Netns } from "./netns.js";
-import { Frr, pollUntil, sleep } from "./frr.js";
+import { Frr, pollUntil } from "./frr.js";
+import { sleep } from "./collector.js";
 import { addPrefixes, addressIn, ANNOUNCED, bgpdConf, KernelPrefixes } from "./bgp-peer.js";
 import { kernelRoutes, routeDiff, routeLine, type RouteLine } from "./route-views.js";
 import { L3fwd, prepareL3fwd, ipBatch, dataplaneRoutes, diff, kernelRoutes as l3fwdKernelRoutes } from "../../../examples/l3fwd/driver.js";
@@ -56,18 +57,16 @@ export class Plane {
       // room for a table's events (a lost record costs a replay: correct, but not what is measured);
       // 1M records is what bench/l3fwd.ts gives a full table too
       "--ring-size", String(Math.min(1 << 20, Math.max(65536, 2 ** Math.ceil(Math.log2(tableSize * 2)))))];
-    // l3fwd's own estimate of its EAL memory falls short for a full table (its FIB's RIB nodes)
-    if (tableSize > 200_000) args.push("--memory", String(512 + Math.ceil(tableSize / 500)));
     const l3 = await L3fwd.start(router.name, LINKS.map((l, i) => [l.routerIf, `dp${i}`] as [string, string]), args);
     return new Plane(l3, router.name);
   }
 
   /** the data plane's IPv4 routes of table main, as route lines */
-  async fib(prefix?: (p: string) => boolean): Promise<RouteLine[]> {
+  async fib(): Promise<RouteLine[]> {
     const t = await this.l3.tables();
     const out: RouteLine[] = [];
     for (const r of t.routes) {
-      if (r.family !== 4 || r.table !== 254 || r.type !== 1 || (prefix && !prefix(r.dst))) continue;
+      if (r.family !== 4 || r.table !== 254 || r.type !== 1) continue;
       for (const nh of r.nh) out.push(routeLine(r.dst, this.nameOfPort.get(nh.port) ?? `port${nh.port}`, nh.gw));
     }
     return out.sort();
@@ -121,7 +120,7 @@ export class BgpLab {
     return lab;
   }
 
-  nsOf(l: Link): Netns { return l.host === "peer" ? this.peer : this.host; }
+  private nsOf(l: Link): Netns { return l.host === "peer" ? this.peer : this.host; }
 
   private async setUp(opts: LabOptions): Promise<void> {
     const { peer, router, host } = this;
@@ -168,9 +167,9 @@ export class BgpLab {
     await this.routerFrr.waitSession(hostAddr(1));
   }
 
-  /** the kernel's routes through the proxies in the router namespace */
-  kernel(prefix?: (p: string) => boolean): RouteLine[] {
-    return kernelRoutes(this.router, { devs: this.plane.proxies, prefix });
+  /** the kernel's IPv4 routes of table main through the proxies, in the router namespace */
+  kernel(): RouteLine[] {
+    return kernelRoutes(this.router, { devs: this.plane.proxies });
   }
 
   /**

@@ -11,16 +11,15 @@ import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync, existsSync, readFileSync, chownSync, chmodSync } from "node:fs";
 import { join } from "node:path";
 import type { Netns } from "./netns.js";
+import { sleep } from "./collector.js";
 
 export type FrrDaemon = "zebra" | "staticd" | "bgpd";
 
 export interface FrrOptions {
-  /** config files: plain FRR configuration, as a file given with -f */
+  /** config files (plain FRR configuration, given with -f); zebra always runs, staticd and bgpd when given one */
   zebra?: string;
   staticd?: string;
   bgpd?: string;
-  /** which daemons to start (zebra always first); default: zebra + those with a config */
-  daemons?: FrrDaemon[];
 }
 
 const SBIN = "/usr/lib/frr";
@@ -49,8 +48,6 @@ function frrUser(): { uid: number; gid: number } {
   }
   return frrIds;
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** poll fn until it returns a truthy value; throws with what(last) on timeout */
 export async function pollUntil<T>(fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what: () => string, everyMs = 50): Promise<T> {
@@ -84,8 +81,7 @@ export class Frr {
 
   /** start the daemons; resolves when each answers on its vty socket */
   async start(): Promise<this> {
-    const want = this.opts.daemons ?? (["zebra", "staticd", "bgpd"] as FrrDaemon[]).filter((d) => d === "zebra" || this.opts[d] !== undefined);
-    if (!want.includes("zebra")) want.unshift("zebra");
+    const want = (["zebra", "staticd", "bgpd"] as FrrDaemon[]).filter((d) => d === "zebra" || this.opts[d] !== undefined);
     for (const d of want) {
       const conf = this.path(`${d}.conf`);
       writeFileSync(conf, this.opts[d] ?? "");
@@ -170,10 +166,4 @@ export class Frr {
     rmSync(this.dir, { recursive: true, force: true });
     dirs.delete(this.dir);
   }
-}
-
-/** start FRR in ns, run fn, stop FRR whatever happens */
-export async function withFrr<T>(ns: Netns, label: string, opts: FrrOptions, fn: (frr: Frr) => Promise<T> | T): Promise<T> {
-  const frr = new Frr(ns, label, opts);
-  try { await frr.start(); return await fn(frr); } finally { await frr.stop(); }
 }

@@ -21,8 +21,6 @@ export interface KernelRouteFilter {
   /** the proxies: only next hops leaving through these count */
   devs: string[];
   family?: 4 | 6;
-  /** keep only these prefixes (default: all) */
-  prefix?: (p: string) => boolean;
 }
 
 /**
@@ -41,7 +39,6 @@ export function kernelRoutes(ns: Netns, f: KernelRouteFilter): RouteLine[] {
   for (const r of routes) {
     if (r.type && r.type !== "unicast") continue;
     const prefix = withLength(r.dst, family);
-    if (f.prefix && !f.prefix(prefix)) continue;
     for (const nh of (r.nexthops ?? [r]) as any[]) {
       if (devs.has(nh.dev)) out.push(routeLine(prefix, nh.dev, nh.gateway));
     }
