@@ -19,7 +19,11 @@ P="l3demo$$"; R="$P-r"; H1="$P-h1"; H2="$P-h2"; H3="$P-h3"
 tmp=$(mktemp -d)
 dp_pid=""
 cleanup() {
-  if [ -n "$dp_pid" ] && kill -0 "$dp_pid" 2>/dev/null; then echo quit >&3 || true; wait "$dp_pid" || true; fi
+  if [ -n "$dp_pid" ] && kill -0 "$dp_pid" 2>/dev/null; then
+    echo quit >&3 || true
+    local rc=0; wait "$dp_pid" || rc=$?
+    [ "$rc" -eq 0 ] || { echo "demo: the data plane exited with status $rc:" >&2; tail -5 "$tmp/out" "$tmp/err" >&2; }
+  fi
   for n in "$R" "$H1" "$H2" "$H3"; do ip netns del "$n" 2>/dev/null || true; done
   rm -rf "$tmp"
 }

@@ -13,8 +13,8 @@
  * tables over an rte_rib tree), IPv6 in rte_lpm6 (21-bit next hops, rules in
  * a hash). Not rte_lpm for IPv4: it keeps its rules in an array scanned
  * linearly per depth on every add and delete, so a full table of /24s costs
- * O(n) per route (a 100k-route table took seconds, 1M would take hours);
- * rte_rib finds a rule in O(prefix length).
+ * O(n) per route (see the example's README); rte_rib finds a rule in
+ * O(prefix length).
  * Several routes may share a prefix and depth (other tables, other metrics);
  * the one installed is the one Linux forwards with: table local first, then
  * table main with the lowest metric (tos 0 only). Other tables are kept (the

@@ -103,7 +103,11 @@ Eal.init({
 
 const say = (tag: string, data?: unknown): void => { process.stdout.write(`${tag}${data === undefined ? "" : ` ${typeof data === "string" ? data : JSON.stringify(data)}`}\n`); };
 
-const ifpx = new Ifpx({ ports: createDpdkPortBackend(), rcvbuf: opts.rcvbuf, onError: (e) => say("IFPX_ERROR", String(e)) });
+// ifpx's mirror sized like the data plane's tables: it never grows (rehashes) while a table loads
+const ifpx = new Ifpx({
+  ports: createDpdkPortBackend(), rcvbuf: opts.rcvbuf, onError: (e) => say("IFPX_ERROR", String(e)),
+  reserve: { routes4: opts.cfg.routes4, routes6: opts.cfg.routes6, neighbours: opts.cfg.neighs },
+});
 const dataPorts: number[] = [];
 const proxies: number[] = [];
 for (const [i, p] of opts.ports.entries()) {

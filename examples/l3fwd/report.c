@@ -158,7 +158,7 @@ int report_tables(const struct l3fwd *s, FILE *f, int json)
 				" punted %" PRIu64 " from proxy %" PRIu64 "\n", p->port, p->proxy, p->up ? "UP" : "DOWN", p->mtu,
 				p->mac_known ? m : "?", p->c.rx, p->c.tx, p->c.forwarded, p->c.punted, p->c.from_proxy);
 		}
-		fprintf(f, "routes (* = in the LPM):\n");
+		fprintf(f, "routes (* = in the FIB):\n");
 	}
 	for (uint32_t i = 0; i < s->n_routes; i++) {
 		const struct route *r = &s->routes[i];
