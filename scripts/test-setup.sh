@@ -2,9 +2,9 @@
 # What the tests need on a fresh Debian machine besides npm packages: iproute2,
 # DPDK 22.11 (libdpdk-dev, for the native shim and the C primary example),
 # hugepages for the DPDK multi-process test, ping and ethtool for examples/l3fwd,
-# the native shim itself, and what the linux-arm64 bundle test runs under
-# emulation (qemu-user-static, an arm64 Node, koffi's arm64 module and the
-# arm64 C runtime, cached in .cache/arm64).
+# FRR and tcpdump for the FRR tests, the native shim itself, and what the
+# linux-arm64 bundle test runs under emulation (qemu-user-static, an arm64 Node,
+# koffi's arm64 module and the arm64 C runtime, cached in .cache/arm64).
 # Idempotent; runs as `pretest`. Needs root (the tests need it anyway).
 set -eu
 cd "$(dirname "$0")/.."
@@ -18,6 +18,9 @@ command -v qemu-aarch64-static >/dev/null || need="$need qemu-user-static"
 # examples/l3fwd's test: pings between host namespaces, checksum offload off on their veths
 command -v ping >/dev/null || need="$need iputils-ping"
 command -v ethtool >/dev/null || need="$need ethtool"
+# FRR tests (tests/integration/frr-*): zebra, bgpd and vtysh; tcpdump for the time of BGP UPDATEs
+{ [ -x /usr/lib/frr/bgpd ] && command -v vtysh >/dev/null; } || need="$need frr"
+command -v tcpdump >/dev/null || need="$need tcpdump"
 if [ -n "$need" ]; then
   echo "test-setup: installing$need"
   export DEBIAN_FRONTEND=noninteractive
