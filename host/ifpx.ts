@@ -705,7 +705,10 @@ export class Ifpx {
   private async stopListening(): Promise<void> {
     this.netnsWatch?.close();
     this.netnsWatch = undefined;
-    if (this.poll) { this.poll.stop(); this.poll.close(); this.poll = undefined; }
+    const poll = this.poll;
+    this.poll = undefined;
+    // a broken handle must not keep the socket open
+    try { poll?.stop(); poll?.close(); } catch (e) { this.report(e); }
     const sock = this.sock;
     this.sock = undefined;
     // a pool thread's call must be done with the fd before it is closed (and reused)
@@ -735,7 +738,24 @@ export class Ifpx {
   // read the socket again (the poll handle); while a pool call is in flight its completion decides
   private rearm(): void {
     if (this.paused || !this.sock || this.dumpRx?.inFlight) return;
-    this.poll?.start({ readable: true }, this.pollCallback);
+    try {
+      this.poll?.start({ readable: true }, this.pollCallback);
+    } catch (e) {
+      this.listenerFailed(Object.assign(new IfpxError("EIO", "cannot poll the netlink socket any more: the listener stopped (call listen() again)"), { cause: e }));
+    }
+  }
+
+  /**
+   * The socket can no longer be read: stop listening (listen() may be called
+   * again); a listen() still waiting for CFG_DONE rejects with the error, and
+   * onError hears it.
+   */
+  private listenerFailed(e: unknown): void {
+    const w = this.listenWaiter;
+    this.listenWaiter = undefined;
+    w?.reject(e);
+    this.report(e);
+    void this.stopListening().catch((err) => this.report(err));
   }
 
   /** rte_ifpx_events_available: bit (1 << type) for every type this platform reports. */

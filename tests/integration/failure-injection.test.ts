@@ -206,6 +206,23 @@ scenario("late bind inside a callback: its deferred replay throws; reported, oth
   } finally { await s.ifpx.dispose(); }
 });
 
+scenario("the poll handle cannot be restarted: the listener stops with EIO to onError; listen() again works", async (ns) => {
+  const s = await setup(ns);
+  try {
+    const poll = (s.ifpx as any).poll; // koffi's handle is frozen: stand in front of it
+    (s.ifpx as any).poll = { start() { throw new Injected("poll start"); }, stop: () => poll.stop(), close: () => poll.close() };
+    s.ifpx.pause();
+    s.ifpx.resume();
+    // (a pool call may still be in flight: its completion restarts the handle then)
+    await until(() => s.errors.some((e: any) => e?.code === "EIO" && e.cause instanceof Injected), "reported as EIO with the cause");
+    await until(() => s.ifpx.netlinkPortId === 0, "the listener stopped");
+    s.c.clear();
+    await s.ifpx.listen();
+    ns.ip("addr", "add", "198.51.100.70/24", "dev", "prxa");
+    await s.c.waitFor([{ type: "ADDR_ADD", ip: "198.51.100.70" }]);
+  } finally { await s.ifpx.dispose(); }
+});
+
 scenario("listen: the first dump cannot start; listen rejects, a second listen works", async (ns) => {
   const errors: unknown[] = [];
   const ifpx = new Ifpx({ netns: ns.name, onError: (e) => errors.push(e) });

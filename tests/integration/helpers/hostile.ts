@@ -73,7 +73,7 @@ export interface Call { name: string; args: unknown[]; run: () => unknown }
  * pause, which the caller undoes), plus Queue/QueueReader entry points, with
  * random hostile arguments.
  */
-export function randomCall(ifpx: Ifpx, rnd: () => number, pool: unknown[]): Call {
+export function randomCall(ifpx: Ifpx, rnd: () => number, pool: unknown[], queue?: Queue): Call {
   const v = () => pool[Math.floor(rnd() * pool.length)];
   const any = ifpx as any;
   const methods: [string, number][] = [
@@ -83,6 +83,7 @@ export function randomCall(ifpx: Ifpx, rnd: () => number, pool: unknown[]): Call
     ["eventsAvailable", 0], ["resync", 0], ["stats", 0], ["forEachEntry", 3], ["addresses", 1], ["routes", 1],
     ["neighbours", 1], ["mirrorCount", 2], ["listen", 0], ["pause", 0], ["resume", 0],
     ["registerCallbacks/one", 2], ["attach", 2], ["Queue.create", 1],
+    ...(queue ? [["Queue.enqueue", 1], ["QueueReader.dequeue", 1]] as [string, number][] : []),
   ];
   const [name, arity] = methods[Math.floor(rnd() * methods.length)];
   const args = Array.from({ length: arity }, v);
@@ -93,6 +94,10 @@ export function randomCall(ifpx: Ifpx, rnd: () => number, pool: unknown[]): Call
   }
   if (name === "attach") return { name: "QueueReader.attach", args, run: () => QueueReader.attach(args[0] as any, args[1] as any) };
   if (name === "Queue.create") return { name, args, run: () => Queue.create(ifpx.coreHandle, args[0] as any) };
+  if (name === "Queue.enqueue") return { name, args, run: () => queue!.enqueue(args[0] as any) };
+  if (name === "QueueReader.dequeue") {
+    return { name, args, run: () => { const r = queue!.reader(); try { const n = r.dequeue(args[0] as any); if (n > r.burst) throw new Error(`dequeued ${n} > burst`); } finally { r.close(); } } };
+  }
   return { name, args, run: () => any[name](...args) };
 }
 
