@@ -13,7 +13,7 @@
 //           28 generation u32 (nonzero, unique per ring of this memory: a handle carries it)
 //           32 claims u32   36 scratch u32   40 burst u32   44 readers u32
 //              (the reader areas of a queue made by queue_alloc, 0 for a bare ring:
-//               a handle's copies must match them, see host/ring-handle.ts)
+//               a handle's copies must match them, see host/queues/ring-handle.ts)
 //   line 1  64 prod.head u32        68 prod.tail u32   (the word consumers wait on)
 //           72 prod.cache u32: the producers' last seen cons.tail
 //   line 2 128 cons.head u32       132 cons.tail u32

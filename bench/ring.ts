@@ -12,7 +12,7 @@ import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { createCore } from "../host/wasm.js";
+import { createCore } from "../host/core/wasm.js";
 
 export type RingImpl = "as" | "js";
 export interface RingCase {

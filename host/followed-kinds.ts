@@ -18,11 +18,11 @@
 // bring it back, only repeat the dump at each such message. On a real kernel
 // the only EINVAL a netlink receive gives is the spurious one a recvmsg racing
 // the start of a dump can leave in the socket error (no datagram is lost).
-import { KIND_LINK, KIND_ADDR, KIND_ROUTE, KIND_NEIGH } from "./core.js";
+import { KIND_LINK, KIND_ADDR, KIND_ROUTE, KIND_NEIGH } from "./core/core.js";
 import {
   RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH,
   RTMGRP_LINK, RTMGRP_NEIGH, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_IFADDR, RTMGRP_IPV6_ROUTE, RTMGRP_NEXTHOP,
-} from "./netlink-socket.js";
+} from "./netlink/socket.js";
 import { IfpxError } from "./errors.js";
 
 /** Kinds a listener can be asked to follow (links are always followed). */

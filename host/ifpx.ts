@@ -8,23 +8,23 @@
 // otherwise every queue gets a copy. Types without a callback go to the
 // queues in bursts without ever becoming JS objects.
 import koffi from "koffi";
-import { Core, KIND_ALL, KIND_LINK, KIND_ADDR, KIND_ROUTE, KIND_NEIGH, ST_DONE, ST_ERROR, ST_DUMP_INTR, ST_JOB, ST_NEXTHOP, ST_ROUTES, RECORD_SIZE, readCoreStats } from "./core.js";
+import { Core, KIND_ALL, KIND_LINK, KIND_ADDR, KIND_ROUTE, KIND_NEIGH, ST_DONE, ST_ERROR, ST_DUMP_INTR, ST_JOB, ST_NEXTHOP, ST_ROUTES, RECORD_SIZE, readCoreStats } from "./core/core.js";
 import {
   NetlinkSocket, RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH,
   RTMGRP_LINK, RTMGRP_NEIGH, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_IFADDR, RTMGRP_IPV6_ROUTE, RTMGRP_NEXTHOP,
-} from "./netlink-socket.js";
+} from "./netlink/socket.js";
 import { createTap, resolveInterface, queryLink, type TapHandle } from "./tap.js";
 import { IfpxError, shown } from "./errors.js";
 import { inNetns } from "./netns.js";
 import * as libc from "./libc.js";
 import { decodeEvent, EventType, type IfpxEvent } from "./record.js";
-import { Queue, type QueueOptions } from "./queue.js";
-import { BatchReceiver } from "./recv-batch.js";
-import { DumpReceiver, type DumpBatch } from "./dump-receiver.js";
-import type { ExternalQueue } from "./external-queue.js";
+import { Queue, type QueueOptions } from "./queues/queue.js";
+import { BatchReceiver } from "./netlink/recv-batch.js";
+import { DumpReceiver, type DumpBatch } from "./netlink/dump-receiver.js";
+import type { ExternalQueue } from "./queues/external-queue.js";
 import { FollowedKinds, type FollowKind, type Refusal } from "./followed-kinds.js";
-import { checkRing } from "./ring-handle.js";
-import { callCore } from "./core-call.js";
+import { checkRing } from "./queues/ring-handle.js";
+import { callCore } from "./core/core-call.js";
 import { checkOptions } from "./options-check.js";
 import { consumes } from "./callback-result.js";
 import { guarded, reportSafely, safeInterval, safeTimeout } from "./safe-timer.js";
@@ -34,8 +34,8 @@ import { watchNetnsName, type NetnsWatch } from "./netns-watch.js";
 export type Callback = (event: IfpxEvent) => boolean | void | undefined | number | PromiseLike<unknown>;
 export interface CallbackRegistration { type: number; callback: Callback }
 
-export type { ExternalQueue } from "./external-queue.js";
-/** A WASM ring made by `ifpx.createQueue()` (host/queue.ts). */
+export type { ExternalQueue } from "./queues/external-queue.js";
+/** A WASM ring made by `ifpx.createQueue()` (host/queues/queue.ts). */
 export interface RingQueue { readonly ptr: number; end?(): void }
 export type AnyQueue = RingQueue | ExternalQueue;
 
@@ -194,7 +194,7 @@ export class Ifpx {
   private listenWaiter: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private closed = false;
   private readonly counters = { datagrams: 0, spoofed: 0, overruns: 0, resyncs: 0, nexthopResyncs: 0, routeResyncs: 0, dumpRetries: 0, syncStalls: 0, dumpThreadDatagrams: 0, delivered: 0, callbackErrors: 0 };
-  // dumps received on libuv's pool (host/dump-receiver.ts): `dumpRxActive` while
+  // dumps received on libuv's pool (host/netlink/dump-receiver.ts): `dumpRxActive` while
   // its calls read the socket (the poll handle is stopped meanwhile)
   private dumpRx: DumpReceiver | undefined;
   private dumpRxActive = false;
@@ -443,7 +443,7 @@ export class Ifpx {
 
   // ---- queues ---------------------------------------------------------------
 
-  /** rte_ifpx_queue_add: a ring made by createQueue (host/queue.ts) or a DPDK RteRingQueue. */
+  /** rte_ifpx_queue_add: a ring made by createQueue (host/queues/queue.ts) or a DPDK RteRingQueue. */
   queueAdd(q: AnyQueue): void {
     this.assertOpen();
     if (!q || typeof q !== "object") throw new IfpxError("EINVAL", "queueAdd needs a queue");
@@ -624,7 +624,7 @@ export class Ifpx {
     return new Queue(this.coreHandle, opts);
   }
 
-  /** The core instance's share, for creating rings (host/queue.ts) in the same memory. */
+  /** The core instance's share, for creating rings (host/queues/queue.ts) in the same memory. */
   get coreHandle(): { share: Core["share"]; exports: any } {
     return { share: this.core.share, exports: this.core.x };
   }
@@ -896,7 +896,7 @@ export class Ifpx {
     if (this.pendingKinds && !this.sync && this.sock) this.startSync("resync", this.pendingKinds);
   }
 
-  // ---- dumps received on libuv's pool (host/dump-receiver.ts) ------------------
+  // ---- dumps received on libuv's pool (host/netlink/dump-receiver.ts) ------------------
 
   /** Take over reading for a dump (the poll handle stops). False: stay on the main thread. */
   private startDumpReceive(): boolean {

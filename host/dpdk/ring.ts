@@ -17,7 +17,7 @@ export const RING_F_SP_ENQ = 0x1;
 export const RING_F_SC_DEQ = 0x2;
 export const SOCKET_ID_ANY = -1;
 
-import type { ExternalQueue } from "../external-queue.js";
+import type { ExternalQueue } from "../queues/external-queue.js";
 export type { ExternalQueue };
 
 export interface RingCreateOptions {

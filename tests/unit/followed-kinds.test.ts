@@ -4,8 +4,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { FollowedKinds, parseKinds, isRefusal, isUnreadable } from "../../host/followed-kinds.js";
-import { KIND_LINK, KIND_ADDR, KIND_ROUTE, KIND_NEIGH } from "../../host/core.js";
-import { RTM_GETNEIGH, RTM_GETROUTE, RTMGRP_LINK, RTMGRP_NEIGH, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_ROUTE, RTMGRP_NEXTHOP } from "../../host/netlink-socket.js";
+import { KIND_LINK, KIND_ADDR, KIND_ROUTE, KIND_NEIGH } from "../../host/core/core.js";
+import { RTM_GETNEIGH, RTM_GETROUTE, RTMGRP_LINK, RTMGRP_NEIGH, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_ROUTE, RTMGRP_NEXTHOP } from "../../host/netlink/socket.js";
 import { IfpxError } from "../../host/errors.js";
 
 const ALL_GROUPS = RTMGRP_LINK | RTMGRP_NEIGH | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | RTMGRP_NEXTHOP;

@@ -1,7 +1,7 @@
 // Typed access to the WASM core of the main thread: the receive buffer, the
 // staging area and the status block, as views over the shared memory.
 import { createCore, type CoreShare } from "./wasm.js";
-import { fromErrno } from "./errors.js";
+import { fromErrno } from "../errors.js";
 
 export const RECORD_SIZE = 64;
 

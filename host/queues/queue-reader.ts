@@ -6,11 +6,11 @@
 // Waiting follows the protocol in assembly/ring.ts: announce in the ring's
 // waiters word, re-check, then Atomics.wait / Atomics.waitAsync on prod.tail;
 // the producer notifies only when waiters != 0.
-import { attachCore, type CoreShare } from "./wasm.js";
-import { decodeEvent, EventType, EVENT_SIZE, type IfpxEvent } from "./record.js";
+import { attachCore, type CoreShare } from "../core/wasm.js";
+import { decodeEvent, EventType, EVENT_SIZE, type IfpxEvent } from "../record.js";
 import { RingHdr } from "./ring-layout.js";
 import { checkQueueHandle, type QueueHandle } from "./ring-handle.js";
-import { IfpxError } from "./errors.js";
+import { IfpxError } from "../errors.js";
 
 export { RingHdr, RING_SPSC, RING_MPMC, type QueueMode } from "./ring-layout.js";
 export type { QueueHandle } from "./ring-handle.js";

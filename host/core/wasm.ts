@@ -9,8 +9,8 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { instantiateSync } from "@assemblyscript/loader";
-import * as libc from "./libc.js";
-import { IfpxError } from "./errors.js";
+import * as libc from "../libc.js";
+import { IfpxError } from "../errors.js";
 
 export interface CoreShare {
   module: WebAssembly.Module;
@@ -26,13 +26,14 @@ let compiled: WebAssembly.Module | undefined;
 /**
  * Where core.wasm is: the path in IFPX_CORE_WASM when set (a layout of one's
  * own); next to the running file (dist/ifpx.js, or an application bundle made
- * by `ifpx bundle`, which puts it there); ../dist when running from sources;
+ * by `ifpx bundle`, which puts it there); the repository's dist/ when running
+ * from sources (this file is host/core/wasm.ts);
  * or the installed package's (an application bundled by hand still finds
  * node_modules/ifpx/dist/core.wasm).
  */
 export function coreWasmPath(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, "core.wasm"), join(here, "..", "dist", "core.wasm")];
+  const candidates = [join(here, "core.wasm"), join(here, "..", "..", "dist", "core.wasm")];
   try { candidates.push(createRequire(import.meta.url).resolve("ifpx/core.wasm")); } catch { /* not installed */ }
   if (process.env.IFPX_CORE_WASM) candidates.unshift(process.env.IFPX_CORE_WASM);
   for (const p of candidates) if (p && existsSync(p)) return p;

@@ -16,8 +16,8 @@
 // call runs (recvmsg() continues a dump without holding the dump mutex; a dump
 // started meanwhile from another thread can leave a spurious EINVAL in the
 // socket error). koffi restores the call's errno around the callback.
-import * as libc from "./libc.js";
-import type { Core } from "./core.js";
+import * as libc from "../libc.js";
+import type { Core } from "../core/core.js";
 
 const SLOTS = 16;
 const SLOT_SIZE = 64 << 10;

@@ -3,13 +3,13 @@
 // instance, plus reader scratch areas so that readers in any thread can
 // dequeue without allocating. `queue.handle` goes to workers by postMessage
 // or workerData; `QueueReader.attach(handle)` consumes it.
-import type { CoreShare } from "./wasm.js";
+import type { CoreShare } from "../core/wasm.js";
 import { QueueReader, registerCoreExports, ringStats, type RingStats } from "./queue-reader.js";
 import { RING_MPMC, RING_SPSC, RingHdr, MAX_BURST, MAX_READERS, type QueueMode } from "./ring-layout.js";
 import type { QueueHandle } from "./ring-handle.js";
-import { IfpxError } from "./errors.js";
-import { callCore } from "./core-call.js";
-import { EVENT_SIZE } from "./record.js";
+import { IfpxError } from "../errors.js";
+import { callCore } from "../core/core-call.js";
+import { EVENT_SIZE } from "../record.js";
 
 export { QueueReader, type QueueHandle, type QueueMode, type RingStats } from "./queue-reader.js";
 

@@ -1,9 +1,9 @@
 // A NETLINK_ROUTE socket: transport only. Parsing lives in the WASM core; this
 // file opens, subscribes, sends dump requests and receives datagrams straight
 // into WASM linear memory.
-import * as libc from "./libc.js";
-import { IfpxError } from "./errors.js";
-import { inNetns } from "./netns.js";
+import * as libc from "../libc.js";
+import { IfpxError } from "../errors.js";
+import { inNetns } from "../netns.js";
 
 export const RTMGRP_LINK = 0x1;
 export const RTMGRP_NEIGH = 0x4;

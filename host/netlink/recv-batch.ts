@@ -5,8 +5,8 @@
 // notification is far smaller; a larger one is reported truncated and the
 // listener resynchronises); the slots are then packed end to end so the core
 // parses one contiguous range. Dumps (32 KiB datagrams) keep using recv().
-import * as libc from "./libc.js";
-import type { Core } from "./core.js";
+import * as libc from "../libc.js";
+import type { Core } from "../core/core.js";
 
 const SLOTS = 32;
 const SLOT_SIZE = 8192;
