@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { instantiateSync } from "@assemblyscript/loader";
 import * as libc from "../libc.js";
 import { IfpxError } from "../errors.js";
+import type { CoreExports } from "./exports.js";
 
 export interface CoreShare {
   module: WebAssembly.Module;
@@ -84,7 +85,7 @@ function eagerCompileAllowed(): boolean {
   return !/liftoff|wasm-lazy-compilation/.test(given);
 }
 
-function instantiate(share: CoreShare): any {
+function instantiate(share: CoreShare): CoreExports {
   const imports = {
     env: {
       memory: share.memory,
@@ -96,7 +97,7 @@ function instantiate(share: CoreShare): any {
       },
     },
   };
-  return instantiateSync(share.module, imports).exports;
+  return instantiateSync(share.module, imports).exports as unknown as CoreExports;
 }
 
 /** An AssemblyScript string in memory (UTF-16, byte length in the word before it); "" if unreadable. */
@@ -131,7 +132,7 @@ function adviseHugePages(memory: WebAssembly.Memory): void {
 }
 
 /** The allocating instance: the one the receive loop owns. */
-export function createCore(): { share: CoreShare; exports: any } {
+export function createCore(): { share: CoreShare; exports: CoreExports } {
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
   adviseHugePages(memory);
   const share = { module: coreModule(), memory };
@@ -139,6 +140,6 @@ export function createCore(): { share: CoreShare; exports: any } {
 }
 
 /** A non-allocating instance over an existing share (worker threads). */
-export function attachCore(share: CoreShare): any {
+export function attachCore(share: CoreShare): CoreExports {
   return instantiate(share);
 }

@@ -10,6 +10,7 @@ import type { QueueHandle } from "./ring-handle.js";
 import { IfpxError } from "../errors.js";
 import { callCore } from "../core/core-call.js";
 import { EVENT_SIZE } from "../record.js";
+import type { CoreExports } from "../core/exports.js";
 
 export { QueueReader, type QueueHandle, type QueueMode, type RingStats } from "./queue-reader.js";
 
@@ -24,14 +25,14 @@ export interface QueueOptions {
   maxReaders?: number;
 }
 
-export interface CoreLike { share: CoreShare; exports: any }
+export interface CoreLike { share: CoreShare; exports: CoreExports }
 
 export class Queue {
   readonly handle: QueueHandle;
   readonly ptr: number;
   readonly slots: number;
   readonly mode: QueueMode;
-  private readonly e: any;
+  private readonly e: CoreExports;
   private readonly staging: number;
   private readonly memory: WebAssembly.Memory;
 
