@@ -1,0 +1,142 @@
+// A fake kernel behind the transport seam (host/netlink/transport.ts), the
+// analogue of mdlayher/netlink's nltest: dump requests are answered with the
+// recorded datagrams of tests/fixtures (their nlmsg_seq rewritten), or with a
+// scripted sequence; notifications and errnos are queued by the test. Reads
+// happen on setImmediate wake-ups, like poll; no socket, no root.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { FIXTURES, index } from "./core.ts";
+import type { NetlinkTransport, BatchResult, RecvResult, TransportOptions } from "../../../host/netlink/transport.ts";
+import type { Clock, Timer } from "../../../host/sync/clock.ts";
+
+export const NLMSG_ERROR = 2, NLMSG_DONE = 3, NLM_F_MULTI = 2, NLM_F_DUMP_INTR = 0x10;
+export const ENOBUFS = 105;
+type Item = Uint8Array | { errno: number };
+
+/** The recorded datagrams of a dump fixture (e.g. "dump-link"), split as recorded. */
+export function dumpDatagrams(name: string): Uint8Array[] {
+  const s = index.steps.find((x: { name: string }) => x.name.includes(name) && !x.name.includes("dump6"));
+  const bytes = new Uint8Array(readFileSync(join(FIXTURES, s.name)));
+  const out: Uint8Array[] = [];
+  let off = 0;
+  for (const len of s.datagrams as number[]) { out.push(bytes.slice(off, off + len)); off += len; }
+  return out;
+}
+
+/** Every message of a datagram: set nlmsg_seq, or more flags. */
+export function restamp(d: Uint8Array, seq: number, addFlags = 0): Uint8Array {
+  const c = d.slice(), dv = new DataView(c.buffer);
+  for (let p = 0; p + 16 <= c.length;) {
+    const len = dv.getUint32(p, true);
+    dv.setUint32(p + 8, seq, true);
+    dv.setUint16(p + 6, dv.getUint16(p + 6, true) | addFlags, true);
+    if (len < 16) break;
+    p += (len + 3) & ~3;
+  }
+  return c;
+}
+
+export function doneMsg(seq: number): Uint8Array {
+  const b = new Uint8Array(20), dv = new DataView(b.buffer);
+  dv.setUint32(0, 20, true); dv.setUint16(4, NLMSG_DONE, true); dv.setUint16(6, NLM_F_MULTI, true); dv.setUint32(8, seq, true);
+  return b;
+}
+
+export function errorMsg(seq: number, errno: number): Uint8Array {
+  const b = new Uint8Array(36), dv = new DataView(b.buffer);
+  dv.setUint32(0, 36, true); dv.setUint16(4, NLMSG_ERROR, true); dv.setUint32(8, seq, true); dv.setInt32(16, -errno, true);
+  return b;
+}
+
+const FIXTURE_OF: Record<number, string> = { 18: "dump-link", 22: "dump-addr", 26: "dump-route", 30: "dump-neigh" };
+
+export class FakeKernel implements NetlinkTransport {
+  readonly refusedGroups: { bit: number; errno: number }[] = [];
+  readonly portId = 4242;
+  readonly sent: { type: number; seq: number; family: number }[] = [];
+  opened: TransportOptions | undefined;
+  closed = false;
+  /** answer a dump request: items to queue (default: the fixture with this seq) */
+  script: ((type: number, seq: number, nth: number) => Item[] | undefined) | undefined;
+  private readonly queue: Item[] = [];
+  private onReadable: ((status: number) => void) | undefined;
+  private watching = false;
+  private core: { bytes: Uint8Array; rxPtr: number } | undefined;
+
+  /** The Ifpx's core (the receive buffer datagrams are written into). */
+  attach(core: { bytes: Uint8Array; rxPtr: number }): void { this.core = core; }
+
+  open = (opts: TransportOptions): NetlinkTransport => { this.opened = opts; this.closed = false; return this; };
+
+  fixtureDump(type: number, seq: number, addFlags = 0): Item[] {
+    return dumpDatagrams(FIXTURE_OF[type]).map((d) => restamp(d, seq, addFlags));
+  }
+
+  push(...items: Item[]): void { this.queue.push(...items); this.kick(); }
+
+  dropGroups(): number { return 0; }
+
+  sendDump(type: number, seq: number, family: number): void {
+    const nth = this.sent.filter((s) => s.type === type).length;
+    this.sent.push({ type, seq, family });
+    this.push(...(this.script?.(type, seq, nth) ?? this.fixtureDump(type, seq)));
+  }
+
+  watch(onReadable: (status: number) => void): void { this.onReadable = onReadable; this.watching = true; this.kick(); }
+  unwatch(): void { this.watching = false; }
+
+  private kick(): void {
+    setImmediate(() => { if (this.watching && !this.closed && this.queue.length) this.onReadable!(0); });
+  }
+
+  receiveBatch(): BatchResult {
+    const r: BatchResult = { bytes: 0, datagrams: 0, spoofed: 0, truncated: 0, errno: 0 };
+    const head = this.queue[0];
+    if (head && !(head instanceof Uint8Array)) { this.queue.shift(); r.errno = head.errno; return r; }
+    while (r.datagrams < 32 && this.queue[0] instanceof Uint8Array) {
+      const d = this.queue.shift() as Uint8Array;
+      this.core!.bytes.set(d, this.core!.rxPtr + r.bytes);
+      r.bytes += (d.length + 3) & ~3;
+      r.datagrams++;
+    }
+    return r;
+  }
+
+  receiveOne(off: number): RecvResult {
+    const head = this.queue.shift();
+    if (!head) return { bytes: 0, errno: 0, spoofed: false, truncated: false };
+    if (!(head instanceof Uint8Array)) return { bytes: 0, errno: head.errno, spoofed: false, truncated: false };
+    this.core!.bytes.set(head, this.core!.rxPtr + off);
+    return { bytes: head.length, errno: 0, spoofed: false, truncated: false };
+  }
+
+  poolReceiver(): undefined { return undefined; }
+
+  async close(): Promise<void> { this.closed = true; this.watching = false; }
+}
+
+/** A clock that moves only when told: the sync watchdog fires on advance(). */
+export class ManualClock implements Clock {
+  t = 1_000_000;
+  private timers: { at: number; every: number; fn: () => void; live: boolean }[] = [];
+  now(): number { return this.t; }
+  after(ms: number, fn: () => void): Timer { return this.add(ms, 0, fn); }
+  every(ms: number, fn: () => void): Timer { return this.add(ms, ms, fn); }
+  private add(ms: number, every: number, fn: () => void): Timer {
+    const e = { at: this.t + ms, every, fn, live: true };
+    this.timers.push(e);
+    return { cancel: () => { e.live = false; } };
+  }
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      const due = this.timers.filter((e) => e.live && e.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.t = due.at;
+      if (due.every) due.at += due.every; else due.live = false;
+      due.fn();
+    }
+    this.t = end;
+    this.timers = this.timers.filter((e) => e.live);
+  }
+}
