@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Ifpx } from "../../host/ifpx.ts";
 import { EventType, type IfpxEvent } from "../../host/record.ts";
-import { FakeKernel, ManualClock, doneMsg, ENOBUFS, NLM_F_DUMP_INTR } from "./helpers/fake-kernel.ts";
+import { FakeKernel, ManualClock, doneMsg, errorMsg, ENOBUFS, GAP, NLM_F_DUMP_INTR } from "./helpers/fake-kernel.ts";
 import { T1 } from "./helpers/core.ts";
 
 const RTM_GETLINK = 18, RTM_GETADDR = 22, RTM_GETROUTE = 26;
@@ -50,6 +50,30 @@ test("ENOBUFS in the middle of a dump: the sync restarts, everything dumped agai
   assert.ok(ifpx.stats().dumpRetries >= 1);
   assert.equal(kernel.sent.map((s) => s.type), [18, 22, 18, 22, 26, 30]);
   assert.is(types().filter((t) => t === "CFG_DONE").length, 1);
+  await ifpx.dispose();
+});
+
+test("a dump answered with ERROR ENOBUFS: wait for its DONE (a later read), then dump again", async () => {
+  const { kernel, ifpx } = setup();
+  // the ACK is queued when the request comes; the dump runs at a later recvmsg
+  kernel.script = (type, seq, nth) => (type === RTM_GETROUTE && nth === 0 ? [errorMsg(seq, ENOBUFS), GAP, ...kernel.fixtureDump(type, seq)] : undefined);
+  await ifpx.listen();
+  assert.is(ifpx.stats().overruns, 1);
+  assert.equal(kernel.sent.map((s) => s.type), [18, 22, 26, 18, 22, 26, 30]);
+  await ifpx.dispose();
+});
+
+test("ERROR ENOBUFS and the dump's DONE in one read: the stall watchdog dumps again", async () => {
+  const { kernel, clock, ifpx } = setup();
+  kernel.script = (type, seq, nth) => (type === RTM_GETROUTE && nth === 0 ? [errorMsg(seq, ENOBUFS), ...kernel.fixtureDump(type, seq)] : undefined);
+  const listening = ifpx.listen();
+  await until(() => kernel.sent.length === 3, "route dump sent");
+  for (let i = 0; i < 5; i++) await turn();
+  assert.is(kernel.sent.length, 3, "waiting for a DONE already read");
+  clock.advance(2500);
+  await listening;
+  assert.is(ifpx.stats().syncStalls, 1);
+  assert.equal(kernel.sent.map((s) => s.type), [18, 22, 26, 18, 22, 26, 30]);
   await ifpx.dispose();
 });
 

@@ -11,7 +11,9 @@ import type { Clock, Timer } from "../../../host/sync/clock.ts";
 
 export const NLMSG_ERROR = 2, NLMSG_DONE = 3, NLM_F_MULTI = 2, NLM_F_DUMP_INTR = 0x10;
 export const ENOBUFS = 105;
-type Item = Uint8Array | { errno: number };
+/** A datagram, a failed receive (errno), or the end of what one read finds (the next wake-up reads on). */
+export type Item = Uint8Array | { errno: number } | typeof GAP;
+export const GAP = { gap: true } as const;
 
 /** The recorded datagrams of a dump fixture (e.g. "dump-link"), split as recorded. */
 export function dumpDatagrams(name: string): Uint8Array[] {
@@ -92,6 +94,7 @@ export class FakeKernel implements NetlinkTransport {
   receiveBatch(): BatchResult {
     const r: BatchResult = { bytes: 0, datagrams: 0, spoofed: 0, truncated: 0, errno: 0 };
     const head = this.queue[0];
+    if (head === GAP) { this.queue.shift(); this.kick(); return r; }
     if (head && !(head instanceof Uint8Array)) { this.queue.shift(); r.errno = head.errno; return r; }
     while (r.datagrams < 32 && this.queue[0] instanceof Uint8Array) {
       const d = this.queue.shift() as Uint8Array;
@@ -104,7 +107,7 @@ export class FakeKernel implements NetlinkTransport {
 
   receiveOne(off: number): RecvResult {
     const head = this.queue.shift();
-    if (!head) return { bytes: 0, errno: 0, spoofed: false, truncated: false };
+    if (!head || head === GAP) { if (head) this.kick(); return { bytes: 0, errno: 0, spoofed: false, truncated: false }; }
     if (!(head instanceof Uint8Array)) return { bytes: 0, errno: head.errno, spoofed: false, truncated: false };
     this.core!.bytes.set(head, this.core!.rxPtr + off);
     return { bytes: head.length, errno: 0, spoofed: false, truncated: false };
