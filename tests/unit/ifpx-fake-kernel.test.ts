@@ -16,9 +16,10 @@ const ports = {
   isValidPort: () => true,
 };
 
-function setup() {
+function setup(opts: { pool?: boolean } = {}) {
   const kernel = new FakeKernel(), clock = new ManualClock(), errors: unknown[] = [], events: IfpxEvent[] = [];
-  const ifpx = new Ifpx({ ports, dumpThread: false, onError: (e) => errors.push(e) }, { openTransport: kernel.open, clock });
+  if (opts.pool) kernel.usePool();
+  const ifpx = new Ifpx({ ports, dumpThread: opts.pool === true, onError: (e) => errors.push(e) }, { openTransport: kernel.open, clock });
   kernel.attach((ifpx as unknown as { core: { bytes: Uint8Array; rxPtr: number } }).core);
   const proxy = ifpx.adoptProxy("net_tap_fake");
   ifpx.registerCallbacks(Object.values(EventType).map((type) => ({ type, callback: (e: IfpxEvent) => { events.push(e); } })));
@@ -156,6 +157,41 @@ test("callbacks re-entering the API: bind and resync from CFG_DONE", async () =>
   kernel.push(doneMsg(12345)); // a stray DONE of no dump: ignored
   await turn();
   assert.is(ifpx.stats().syncing, false);
+  await ifpx.dispose();
+});
+
+test("dumps read by pool calls: the same state, CFG_DONE, then live reads on poll again", async () => {
+  const { kernel, ifpx, proxy, types, errors } = setup({ pool: true });
+  await ifpx.listen();
+  assert.ok(kernel.pool!.calls >= 4, "pool calls read the dumps");
+  assert.ok(ifpx.stats().dumpThreadDatagrams > 0);
+  assert.is(types().at(-1), "CFG_DONE");
+  assert.ok(ifpx.addresses(proxy).length > 0);
+  await until(() => ifpx.stats().dumpThread === "ready", "back on poll");
+  assert.equal(errors, []);
+  await ifpx.dispose();
+});
+
+test("pool: ENOBUFS from a call and a request sent while a call is in flight", async () => {
+  const { kernel, ifpx } = setup({ pool: true });
+  kernel.script = (type, seq, nth) => (type === RTM_GETADDR && nth === 0 ? [...kernel.fixtureDump(type, seq).slice(0, 1), { errno: ENOBUFS }, ...kernel.fixtureDump(type, seq).slice(1)] : undefined);
+  await ifpx.listen();
+  assert.is(ifpx.stats().overruns, 1);
+  assert.equal(kernel.sent.map((s) => s.type), [18, 22, 18, 22, 26, 30]);
+  await ifpx.dispose();
+});
+
+test("pool: close while a call is in flight waits for it before the socket closes", async () => {
+  const { kernel, ifpx } = setup({ pool: true });
+  // the route dump never answers; empty reads keep a call in flight now and then
+  kernel.script = (type) => (type === RTM_GETROUTE ? [GAP, GAP, GAP] : undefined);
+  const listening = ifpx.listen().catch((e) => e);
+  await until(() => kernel.sent.length === 3 && kernel.pool!.inFlight, "a pool call in flight during the route dump");
+  assert.is(ifpx.stats().syncing, true);
+  await ifpx.close();
+  assert.ok(kernel.closed);
+  assert.is(kernel.pool!.inFlight, false);
+  assert.is((await listening).code, "ECLOSED");
   await ifpx.dispose();
 });
 

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FIXTURES, index } from "./core.ts";
-import type { NetlinkTransport, BatchResult, RecvResult, TransportOptions } from "../../../host/netlink/transport.ts";
+import type { NetlinkTransport, BatchResult, RecvResult, TransportOptions, PoolReceiver, DumpBatch, DumpDatagram } from "../../../host/netlink/transport.ts";
 import type { Clock, Timer } from "../../../host/sync/clock.ts";
 
 export const NLMSG_ERROR = 2, NLMSG_DONE = 3, NLM_F_MULTI = 2, NLM_F_DUMP_INTR = 0x10;
@@ -113,9 +113,66 @@ export class FakeKernel implements NetlinkTransport {
     return { bytes: head.length, errno: 0, spoofed: false, truncated: false };
   }
 
-  poolReceiver(): undefined { return undefined; }
+  /** With `pool`, dumps are read by calls that complete on a later turn, as on libuv's pool. */
+  pool: FakePool | undefined;
+  usePool(): this { this.pool = new FakePool(this); return this; }
+  poolReceiver(): PoolReceiver | undefined { return this.pool; }
 
-  async close(): Promise<void> { this.closed = true; this.watching = false; }
+  /** Up to `max` datagrams for a pool call (stops at a gap or an errno, which it returns). */
+  take(max: number): { datagrams: Uint8Array[]; errno: number } {
+    const datagrams: Uint8Array[] = [];
+    while (datagrams.length < max && this.queue.length) {
+      const head = this.queue[0];
+      if (head === GAP) { if (!datagrams.length) this.queue.shift(); break; }
+      if (!(head instanceof Uint8Array)) { if (datagrams.length) break; this.queue.shift(); return { datagrams, errno: head.errno }; }
+      datagrams.push(this.queue.shift() as Uint8Array);
+    }
+    if (this.queue.length) this.kick();
+    return { datagrams, errno: 0 };
+  }
+
+  get rx() { return this.core!; }
+
+  async close(): Promise<void> {
+    this.watching = false;
+    // as the kernel transport: a pool call in flight ends before the socket closes
+    await this.pool?.idle();
+    this.closed = true;
+  }
+}
+
+const SLOTS = 16, SLOT = 64 << 10;
+
+/** The pool receiver's fake: one call at a time, 16 slots of 64 KiB per bank, two banks. */
+export class FakePool implements PoolReceiver {
+  inFlight = false;
+  calls = 0;
+  private next = 0;
+  private lens: number[][] = [[], []];
+  private settled: Promise<void> = Promise.resolve();
+  constructor(private readonly k: FakeKernel) {}
+  receive(done: (batch: DumpBatch) => void): void {
+    if (this.inFlight) throw new Error("a call is already in flight");
+    this.inFlight = true;
+    this.calls++;
+    const bank = this.next;
+    this.next ^= 1;
+    let settle!: () => void;
+    this.settled = new Promise((r) => { settle = r; });
+    setImmediate(() => {
+      const { datagrams, errno } = this.k.closed ? { datagrams: [], errno: 9 } : this.k.take(SLOTS);
+      this.lens[bank] = datagrams.map((d) => d.length);
+      datagrams.forEach((d, i) => this.k.rx.bytes.set(d, this.k.rx.rxPtr + (bank * SLOTS + i) * SLOT));
+      this.inFlight = false;
+      settle();
+      done({ bank, n: errno ? -1 : datagrams.length, errno });
+    });
+  }
+  datagram(bank: number, i: number): DumpDatagram {
+    const off = (bank * SLOTS + i) * SLOT;
+    return { off, end: off + this.lens[bank][i], spoofed: false, truncated: false };
+  }
+  idle(): Promise<void> { return this.inFlight ? this.settled : Promise.resolve(); }
 }
 
 /** A clock that moves only when told: the sync watchdog fires on advance(). */
