@@ -2,7 +2,7 @@
 // opened, so a bad value is an EINVAL at construction instead of a TypeError
 // later inside a timer or a netlink callback (where onError itself is called).
 import { IfpxError } from "./errors.js";
-import type { IfpxOptions, PortBackend } from "./ifpx.js";
+import type { IfpxOptions, PortBackend } from "./options.js";
 
 const PATH_MAX = 4096;
 const bad = (msg: string) => new IfpxError("EINVAL", msg);
@@ -10,7 +10,7 @@ const bad = (msg: string) => new IfpxError("EINVAL", msg);
 export function checkOptions(opts: IfpxOptions | undefined | null): IfpxOptions {
   if (opts === undefined || opts === null) return {};
   if (typeof opts !== "object") throw bad("Ifpx options must be an object");
-  const { netns, rcvbuf, onError, ports, reserve, families, dumpThread } = opts;
+  const { netns, rcvbuf, onError, ports, reserve, families, dumpThread, kinds } = opts;
   if (netns !== undefined && (typeof netns !== "string" || !netns || netns.length > PATH_MAX || netns.includes("\0"))) {
     throw bad(`netns must be a namespace name or path, got ${describe(netns)}`);
   }
@@ -21,7 +21,8 @@ export function checkOptions(opts: IfpxOptions | undefined | null): IfpxOptions 
   if (ports !== undefined) checkPorts(ports);
   if (reserve !== undefined && (reserve === null || typeof reserve !== "object")) throw bad("reserve must be an object of entry counts");
   if (dumpThread !== undefined && typeof dumpThread !== "boolean") throw bad("dumpThread must be a boolean");
-  return { netns, rcvbuf, onError, ports, reserve, families, dumpThread };
+  // families and kinds are checked where they are turned into dumps and groups (ifpx.ts, followed-kinds.ts)
+  return { netns, rcvbuf, onError, ports, reserve, families, dumpThread, kinds };
 }
 
 function checkPorts(p: PortBackend): void {
