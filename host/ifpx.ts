@@ -6,7 +6,7 @@
 //   sync/      the listener and the sync state machine (dumps, resyncs)
 //   delivery/  records to callbacks and queues (replay backlogs)
 //   proxies/   the proxy registry
-import { Core, Kind, ReserveKind, RECORD_SIZE, CoreErrno, readCoreStats } from "./core/core.js";
+import { Core, Kind, RECORD_SIZE, CoreErrno, readCoreStats } from "./core/core.js";
 import type { CoreExports } from "./core/exports.js";
 import { RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH,
   RTMGRP_LINK, RTMGRP_NEIGH, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_IFADDR, RTMGRP_IPV6_ROUTE, RTMGRP_NEXTHOP,
@@ -85,7 +85,7 @@ export class Ifpx {
     this.groups = this.followed.groups(RTMGRP_LINK | RTMGRP_NEIGH | (v4 ? RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE : 0) | (v6 ? RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_ROUTE : 0) | RTMGRP_NEXTHOP);
     const r = opts.reserve;
     if (r) {
-      for (const [kind, n] of [[ReserveKind.ADDR, r.addresses], [ReserveKind.ROUTE4, r.routes4], [ReserveKind.ROUTE6, r.routes6], [ReserveKind.NEIGH, r.neighbours]] as const) {
+      for (const [kind, n] of [[Kind.ADDR, r.addresses], [Kind.ROUTE, r.routes4], [Kind.ROUTE6, r.routes6], [Kind.NEIGH, r.neighbours]] as const) {
         if (!n) continue; // nothing to reserve
         if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) throw new IfpxError("EINVAL", `reserve: ${shown(n)} is not a valid number of entries`);
         const res = callCore(() => this.core.x.mirror_reserve(kind, n), "ENOSPC", `reserve: cannot size the mirror for ${n} entries`);

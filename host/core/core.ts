@@ -7,7 +7,7 @@ import type { CoreExports } from "./exports.js";
 import { STATS, StatusOff, type CoreStatName } from "./layout.js";
 import { EVENT_SIZE } from "../record.js";
 
-export { Kind, ReserveKind, Status } from "./layout.js";
+export { Kind, Status } from "./layout.js";
 export { CoreErrno } from "./exports.js";
 export const RECORD_SIZE = EVENT_SIZE;
 

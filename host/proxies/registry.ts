@@ -1,7 +1,7 @@
 // The proxies of one instance (taps it made or interfaces it adopted, or DPDK
 // ports) and their info block in the core (assembly/proxies.ts).
 import { CoreErrno, type Core } from "../core/core.js";
-import { ProxyInfoOff, PROXY_NAME_MAX } from "../core/layout.js";
+import { ProxyInfoOff, PROXY_NAME_LEN } from "../core/layout.js";
 import { IfpxError, shown } from "../errors.js";
 import * as libc from "../libc.js";
 import type { TapHandle } from "../tap.js";
@@ -70,7 +70,7 @@ export function readProxyInfo(dv: DataView, p: number) {
   const mac: string[] = [];
   for (let i = 0; i < 6; i++) mac.push(dv.getUint8(p + ProxyInfoOff.MAC + i).toString(16).padStart(2, "0"));
   let name = "";
-  for (let i = 0; i < PROXY_NAME_MAX; i++) { const c = dv.getUint8(p + ProxyInfoOff.NAME + i); if (!c) break; name += String.fromCharCode(c); }
+  for (let i = 0; i < PROXY_NAME_LEN; i++) { const c = dv.getUint8(p + ProxyInfoOff.NAME + i); if (!c) break; name += String.fromCharCode(c); }
   return {
     ifindex: dv.getInt32(p + ProxyInfoOff.IFINDEX, true),
     mtu: dv.getUint32(p + ProxyInfoOff.MTU, true),
