@@ -21,7 +21,7 @@
 // (the dump fills it again). It only grows in between: an id no route uses
 // any more costs at most one needless resync. Full (0.7 load): every nexthop
 // message counts as used.
-import { S, O_NHSET, stat_inc, status_or, SS_NH_MSGS, SS_NH_USED, STF_NEXTHOP } from "./state";
+import { S, O_NHSET, stat_inc, status_or, SS_NEXTHOP_MESSAGES, SS_NEXTHOP_CHANGES, STF_NEXTHOP } from "./state";
 import { attr_ok, attr_type, attr_next, NHA_ID, RTM_NEWNEXTHOP, NLM_F_REPLACE } from "./nl";
 
 export const NHSET_SLOTS: u32 = 4096;   // 16 KiB
@@ -68,7 +68,7 @@ export function nhset_has(id: u32): bool {
 
 /** RTM_NEWNEXTHOP / RTM_DELNEXTHOP: struct nhmsg (8 bytes), then NHA_* attributes. */
 export function handle_nexthop(m: usize, mlen: u32, type: u16, nlflags: u16): bool {
-  stat_inc(SS_NH_MSGS);
+  stat_inc(SS_NEXTHOP_MESSAGES);
   if (mlen < 24) return false;
   if (type == RTM_NEWNEXTHOP && (nlflags & NLM_F_REPLACE) != 0) return true; // routes re-announced
   const end = m + mlen;
@@ -80,6 +80,6 @@ export function handle_nexthop(m: usize, mlen: u32, type: u16, nlflags: u16): bo
     if (attr_type(a) == NHA_ID) { if (l < 8) return false; id = load<u32>(a + 4); }
     a = attr_next(a, l);
   }
-  if (nhset_has(id)) { stat_inc(SS_NH_USED); status_or(STF_NEXTHOP); }
+  if (nhset_has(id)) { stat_inc(SS_NEXTHOP_CHANGES); status_or(STF_NEXTHOP); }
   return true;
 }

@@ -7,7 +7,7 @@ import { attr_ok, attr_type, attr_next, align4, bswap32, AF_INET, AF_INET6, RTM_
   RTA_DST, RTA_OIF, cpy16, zero8, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE, RTA_VIA, RTA_NH_ID, RTM_F_CLONED } from "./nl";
 import { nhset_add } from "./nexthops";
 import { gw6_intern } from "./gw6";
-import { S, O_SCRATCH, O_R4LAST, stat_inc, status_or, STF_ROUTES, SS_FILTERED, SS_OTHER, SS_VIA, SS_CLONED, SS_NH_OVER, SS_NH_NOCOMPAT, SS_R4_UNSETTLED } from "./state";
+import { S, O_SCRATCH, O_R4LAST, stat_inc, status_or, STF_ROUTES, SS_FILTERED, SS_OTHER, SS_VIA_IGNORED, SS_CLONED, SS_NEXTHOPS_OVER_CAP, SS_NEXTHOP_ROUTES_UNMIRRORED, SS_IPV4_UNSETTLED } from "./state";
 import { slot_of_ifindex } from "./proxies";
 import { K_R4, K_R6, t_find_h, t_slot, t_next, t_at, e_hash, e_same_ident, R4_EFLAGS, EF_GW6, EF_ALIASES } from "./table";
 import { RT_DSTLEN, RT_TOS, RT_TABLE, RT_PRIO, RT_DST, R4_GW, R6_GW, R4_SIZE, R6_SIZE, r_attr, gen_off,
@@ -37,7 +37,7 @@ export const SCRATCH_SIZE: usize = LA_OFF + 128;
  */
 function via_gw6(p: usize, pl: u32, v4: bool): u32 {
   const id = v4 && pl == 18 && load<u16>(p) == <u16>AF_INET6 ? gw6_intern(p + 2) : 0;
-  if (!id) stat_inc(SS_VIA);
+  if (!id) stat_inc(SS_VIA_IGNORED);
   return id;
 }
 
@@ -214,7 +214,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
   // RTM_F_CLONED: route cache / exceptions (PMTU, redirects), not the FIB
   if (rflags & RTM_F_CLONED) { stat_inc(SS_CLONED); return true; }
   // a nexthop object without its next hops spelled out: nexthop_compat_mode=0 (nexthops.ts)
-  if (nhid && !has_oif && !mp && type != RTM_DELROUTE) stat_inc(SS_NH_NOCOMPAT);
+  if (nhid && !has_oif && !mp && type != RTM_DELROUTE) stat_inc(SS_NEXTHOP_ROUTES_UNMIRRORED);
 
   // next hops: validate and collect those through proxies
   let nh_count: u32 = 0, nnh: u32 = 0;
@@ -245,7 +245,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
           store<u8>(x, <u8>s);
           store<u8>(x + 1, <u8>(<u32>load<u8>(h + 3) + 1));
           set_gw(v4, x, ngw, nvia);
-        } else stat_inc(SS_NH_OVER);
+        } else stat_inc(SS_NEXTHOPS_OVER_CAP);
       }
       h += <usize>align4(hl);
     }
@@ -287,7 +287,7 @@ export function handle_route(m: usize, mlen: u32, type: u16, nlflags: u16): bool
   }
   const flags = live_flags(KB_ROUTE);
   if (aliased && !dumped && (type == RTM_DELROUTE || (nlflags & NLM_F_REPLACE) != 0)) {
-    stat_inc(SS_R4_UNSETTLED);
+    stat_inc(SS_IPV4_UNSETTLED);
     status_or(STF_ROUTES);
   }
 
