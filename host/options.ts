@@ -22,9 +22,10 @@ export interface IfpxOptions {
   /**
    * Pre-size the mirror for a known scale (entries via proxies), e.g. a full
    * table: `{ routes4: 1_000_000, routes6: 200_000 }`. Without it the tables
-   * grow as they fill, in place (no second copy of a table is ever held):
-   * they double, and beyond 1M slots grow by half (assembly/table.ts); each
-   * growth rehashes the entries. A reservation grows a table once, up front.
+   * grow as they fill: they double, and beyond 1M slots grow by half; a growth
+   * rehashes in place when the table's block can be extended (else the block
+   * is moved once by the allocator), so no table is held twice (assembly/table.ts).
+   * A reservation sizes each table once, up front, and skips those rehashes.
    */
   reserve?: { addresses?: number; routes4?: number; routes6?: number; neighbours?: number };
   /**

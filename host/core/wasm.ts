@@ -53,11 +53,10 @@ export function coreModule(): WebAssembly.Module {
  * of V8's default: each function compiled by the baseline compiler (Liftoff)
  * on its first call, then recompiled by TurboFan in the background once hot.
  * With the default, that recompilation ran during the first full-table dump,
- * on the same two CPUs as the dump and with the hot loop still in baseline
- * code: 1M-route listen() median 0.371 s against 0.310 s compiled up front
- * (12 alternating runs, every pair in favour, slowest 0.457 vs 0.344 s; C
- * reader 0.241 s). The up-front compile takes ~50 ms, once per process, at
- * the first `new Ifpx()` / `createCore()`.
+ * on the same CPUs as the dump and with the hot loop still in baseline code,
+ * and the dump took measurably longer (bench/README.md, Measurements behind
+ * design choices). The up-front compile is paid once per process, at the
+ * first `new Ifpx()` / `createCore()`.
  *
  * V8 has no per-module switch: the two flags are set for this one synchronous
  * compile and restored. Not done when the user set either flag for node
@@ -117,8 +116,8 @@ function asString(memory: WebAssembly.Memory, ptr: number): string {
 /**
  * Ask for transparent huge pages on the memory's whole reservation. The
  * mirror's hash tables are large and touched at random: with 4 KiB pages a
- * full table costs tens of thousands of first-touch faults (~13 us each on
- * the VMs measured) and TLB misses; 2 MiB pages remove most of both. With THP
+ * full table costs tens of thousands of first-touch faults and TLB misses
+ * (bench/README.md); 2 MiB pages remove most of both. With THP
  * in "madvise" mode nothing happens without this call; failure is harmless.
  * IFPX_NO_HUGEPAGES=1 turns it off.
  */

@@ -10,8 +10,7 @@
 // Each bank is 16 slots of 64 KiB (a dump datagram is at most 32 KiB; a
 // notification read meanwhile may be bigger); one call takes up to 16
 // datagrams (some thousands of IPv4 routes), so the round trip through the
-// pool is paid rarely (README, Performance, has the measurements behind the
-// choice of 16 over 8). Only one call is ever in flight: datagrams stay in order, and the caller sends nothing on the socket while a
+// pool is paid rarely (bench/README.md has the measurements behind 16). Only one call is ever in flight: datagrams stay in order, and the caller sends nothing on the socket while a
 // call runs (recvmsg() continues a dump without holding the dump mutex; a dump
 // started meanwhile from another thread can leave a spurious EINVAL in the
 // socket error). koffi restores the call's errno around the callback.

@@ -68,7 +68,8 @@ const DUMP_KINDS = [Kind.LINK, Kind.ADDR, Kind.ROUTE, Kind.NEIGH];
 const EBUSY = 16;
 // A sync that sees no datagram for this long is stuck (a reply dropped by a
 // full socket, or a pending dump nobody's recvmsg resumes): dump again. The
-// longest silence inside a healthy dump is far below it (README, Sync liveness).
+// longest silence inside a healthy dump is far below it (bench/README.md,
+// Measurements behind design choices).
 export const SYNC_STALL_MS = 2000;
 const RETRY_BUSY_MS = 10;
 const RETRY_SEND_MS = 100;
