@@ -6,28 +6,26 @@
 //   sync/      the listener and the sync state machine (dumps, resyncs)
 //   delivery/  records to callbacks and queues (replay backlogs)
 //   proxies/   the proxy registry
-import { Core, Kind, RECORD_SIZE, CoreErrno, readCoreStats } from "./core/core.js";
+import { Core, CoreErrno, readCoreStats } from "./core/core.js";
 import type { CoreExports } from "./core/exports.js";
-import { RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH,
-  RTMGRP_LINK, RTMGRP_NEIGH, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_IFADDR, RTMGRP_IPV6_ROUTE, RTMGRP_NEXTHOP,
-} from "./netlink/socket.js";
 import { KernelTransport } from "./netlink/kernel-transport.js";
 import type { OpenTransport } from "./netlink/transport.js";
-import { createTap, resolveInterface, queryLink } from "./tap.js";
+import { createTap, resolveInterface } from "./tap.js";
 import { IfpxError, shown } from "./errors.js";
 import { inNetns } from "./netns.js";
 import * as libc from "./libc.js";
 import { decodeEvent, EventType, type IfpxEvent } from "./record.js";
 import { Queue, type QueueOptions } from "./queues/queue.js";
 import { FollowedKinds } from "./followed-kinds.js";
-import { callCore } from "./core/core-call.js";
+import { reserveMirror, walkMirror, mirrorKind } from "./core/mirror.js";
 import { checkOptions } from "./options-check.js";
 import { reportSafely } from "./safe-timer.js";
-import { Delivery, type AnyQueue, type Callback } from "./delivery/delivery.js";
+import { Delivery, type AnyQueue, type CallbackRegistration } from "./delivery/delivery.js";
 import { QueueSet } from "./delivery/queue-set.js";
 import { ProxyRegistry, MAX_PORT_ID, readProxyInfo } from "./proxies/registry.js";
 import { Listener, type ListenerCounters } from "./sync/listener.js";
 import type { DumpRequest } from "./sync/sync-machine.js";
+import { checkFamilies, planDumps } from "./sync/dump-plan.js";
 import { systemClock, type Clock } from "./sync/clock.js";
 import type { IfpxOptions, IfpxStats, MirrorKind, ProxyInfo } from "./options.js";
 
@@ -35,7 +33,7 @@ export type { Callback, RingQueue, AnyQueue } from "./delivery/delivery.js";
 export type { ExternalQueue } from "./queues/external-queue.js";
 export type { IfpxOptions, IfpxStats, MirrorKind, ProxyInfo, PortBackend } from "./options.js";
 export { MAX_PORT_ID, readProxyInfo };
-export interface CallbackRegistration { type: number; callback: Callback }
+export type { CallbackRegistration } from "./delivery/delivery.js";
 
 /**
  * Seams for tests (tests/unit/helpers/fake-kernel.ts): the transport a listen()
@@ -44,9 +42,7 @@ export interface CallbackRegistration { type: number; callback: Callback }
  */
 export interface IfpxSeams { openTransport?: OpenTransport; clock?: Clock }
 
-const AF_INET = 2, AF_INET6 = 10;
 const DEFAULT_RCVBUF = 64 << 20;
-const KIND_BITS: Record<MirrorKind, number> = { addr: Kind.ADDR, route: Kind.ROUTE, neigh: Kind.NEIGH };
 
 export class Ifpx {
   readonly netns: string | undefined;
@@ -56,7 +52,6 @@ export class Ifpx {
   private readonly delivery: Delivery;
   private readonly queues: QueueSet;
   private listener: Listener | undefined;
-  private portsBuf = 0;
   private closed = false;
   private readonly counters: ListenerCounters = { datagrams: 0, spoofed: 0, overruns: 0, resyncs: 0, nexthopResyncs: 0, routeResyncs: 0, dumpRetries: 0, syncStalls: 0, dumpThreadDatagrams: 0 };
   private readonly dumps: DumpRequest[];
@@ -73,25 +68,10 @@ export class Ifpx {
     this.proxies = new ProxyRegistry(this.core);
     this.delivery = new Delivery(this.core, this.reporter);
     this.queues = new QueueSet(this.core, this.delivery, this.reporter);
-    const fam = opts.families ?? [4, 6];
-    if (!Array.isArray(fam) || !fam.length || fam.length > 2 || fam.some((f) => f !== 4 && f !== 6)) {
-      throw new IfpxError("EINVAL", "families must be a non-empty list of 4 and/or 6");
-    }
-    const v4 = fam.includes(4), v6 = fam.includes(6);
-    // both: one AF_UNSPEC dump per kind; one family: that family's dumps only
-    const af = v4 && v6 ? 0 : v4 ? AF_INET : AF_INET6;
-    this.dumps = [[RTM_GETLINK, 0], [RTM_GETADDR, af], [RTM_GETROUTE, af], [RTM_GETNEIGH, af]];
+    const families = checkFamilies(opts.families);
     this.followed = new FollowedKinds(opts.kinds, (e) => this.report(e));
-    this.groups = this.followed.groups(RTMGRP_LINK | RTMGRP_NEIGH | (v4 ? RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE : 0) | (v6 ? RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_ROUTE : 0) | RTMGRP_NEXTHOP);
-    const r = opts.reserve;
-    if (r) {
-      for (const [kind, n] of [[Kind.ADDR, r.addresses], [Kind.ROUTE, r.routes4], [Kind.ROUTE6, r.routes6], [Kind.NEIGH, r.neighbours]] as const) {
-        if (!n) continue; // nothing to reserve
-        if (!Number.isInteger(n) || n < 0 || n > 0x7fffffff) throw new IfpxError("EINVAL", `reserve: ${shown(n)} is not a valid number of entries`);
-        const res = callCore(() => this.core.x.mirror_reserve(kind, n), "ENOSPC", `reserve: cannot size the mirror for ${n} entries`);
-        if (res < 0) throw new IfpxError("ENOSPC", `reserve: cannot size the mirror for ${n} entries (memory limit)`);
-      }
-    }
+    ({ dumps: this.dumps, groups: this.groups } = planDumps(families, this.followed));
+    reserveMirror(this.core, opts.reserve);
     this.delivery.updateWanted();
   }
   // ---- proxies --------------------------------------------------------------
@@ -188,17 +168,7 @@ export class Ifpx {
     this.checkId(proxy, "proxy id");
     if (!this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${shown(proxy)} is not a proxy`);
     if (out !== undefined && !(out instanceof Uint16Array) && !Array.isArray(out)) throw new IfpxError("EINVAL", "portsOf: out must be a Uint16Array or an array");
-    const total = this.core.x.ports_of_proxy(proxy, 0, 0);
-    this.core.check(total, `ports of ${proxy}`);
-    if (out && out.length && total) {
-      // its own area: the staging area may hold records being delivered (a callback may ask)
-      const scratch = (this.portsBuf ||= this.core.x.ring_buf_alloc(2 * (MAX_PORT_ID + 1)) >>> 0);
-      const n = Math.min(total, out.length, MAX_PORT_ID + 1);
-      this.core.x.ports_of_proxy(proxy, scratch, n);
-      const dv = this.core.view;
-      for (let i = 0; i < n; i++) out[i] = dv.getUint16(scratch + 2 * i, true);
-    }
-    return total;
+    return this.proxies.portsOf(proxy, out);
   }
 
   /** All ports bound to a proxy (convenience over portsOf). */
@@ -222,42 +192,24 @@ export class Ifpx {
       if (r < 0) throw new IfpxError("EINVAL", `${id} is neither a proxy nor a bound port`);
       proxy = r;
     }
-    const p = this.proxies.get(proxy)!;
-    const live = this.proxies.info(proxy);
-    if (live) return live;
-    const q = queryLink(p.ifindex, this.netns);
-    if (!q) throw new IfpxError("ENOENT", `the interface of proxy ${proxy} (ifindex ${p.ifindex}) no longer exists`);
-    return { ifindex: q.ifindex, name: q.name, mtu: q.mtu, mac: q.mac, up: q.up };
+    return this.proxies.info(proxy, this.netns);
   }
 
   // ---- callbacks ------------------------------------------------------------
 
   /** rte_ifpx_callbacks_register: one callback per type; a later registration replaces. */
   registerCallbacks(list: CallbackRegistration[]): void {
-    if (!Array.isArray(list)) throw new IfpxError("EINVAL", "registerCallbacks takes an array of {type, callback}");
-    for (const r of list) {
-      if (!r || typeof r !== "object" || !isType(r.type) || typeof r.callback !== "function") {
-        throw new IfpxError("EINVAL", `bad callback registration: type must be an EventType (0..${EventType.END}) and callback a function`);
-      }
-    }
-    // the checked values: getters are read once
-    const checked = list.map((r) => [r.type, r.callback] as const);
-    if (checked.some(([t, cb]) => !isType(t) || typeof cb !== "function")) throw new IfpxError("EINVAL", "a callback registration changed while it was read");
-    for (const [t, cb] of checked) this.delivery.callbacks[t] = cb;
-    this.delivery.updateWanted();
+    this.delivery.register(list);
   }
 
   /** rte_ifpx_callbacks_unregister */
   unregisterCallback(type: number): void {
-    if (!isType(type)) throw new IfpxError("EINVAL", `not an event type: ${shown(type)}`);
-    this.delivery.callbacks[type] = undefined;
-    this.delivery.updateWanted();
+    this.delivery.unregister(type);
   }
 
   /** rte_ifpx_callbacks_unregister_all */
   unregisterAllCallbacks(): void {
-    this.delivery.callbacks.fill(undefined);
-    this.delivery.updateWanted();
+    this.delivery.unregisterAll();
   }
 
   // ---- queues ---------------------------------------------------------------
@@ -424,18 +376,8 @@ export class Ifpx {
     const bits = kindBits(kind);
     if (typeof fn !== "function") throw new IfpxError("EINVAL", "forEachEntry needs a function");
     if (!bits) throw new IfpxError("EINVAL", `unknown kind: "addr", "route" or "neigh"`);
-    if (proxy !== undefined && !this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${shown(proxy)} is not a proxy`);
-    const x = this.core.x;
-    this.core.check(x.query_begin(proxy ?? -1, bits), "query");
-    let total = 0;
-    // Synchronous to the end: the mirror only changes in process(), which
-    // cannot run meanwhile, so the walk is consistent.
-    for (let n = x.query_step() >>> 0; n; n = x.query_step() >>> 0) {
-      const p = x.query_ptr() >>> 0, dv = this.core.view;
-      for (let i = 0; i < n; i++) fn(dv, p + i * RECORD_SIZE);
-      total += n;
-    }
-    return total;
+    this.checkProxyArg(proxy);
+    return walkMirror(this.core, bits, proxy ?? -1, fn);
   }
 
   /** The current addresses of a proxy (or all proxies), decoded. */
@@ -453,9 +395,8 @@ export class Ifpx {
 
   /** Number of mirrored entries: kind "addr" | "route" | "neigh", for one proxy or all. */
   mirrorCount(kind: MirrorKind, proxy?: number): number {
-    const k = kindBits(kind);
-    if (!k) throw new IfpxError("EINVAL", `unknown kind: "addr", "route" or "neigh"`);
-    if (proxy !== undefined && !this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${shown(proxy)} is not a proxy`);
+    const k = mirrorKind(kind);
+    this.checkProxyArg(proxy);
     return this.core.x.mirror_count(k, proxy ?? -1) >>> 0;
   }
 
@@ -472,15 +413,15 @@ export class Ifpx {
     if (this.closed) throw new IfpxError("ECLOSED", "this Ifpx instance was disposed");
   }
 
+  private checkProxyArg(proxy: number | undefined): void {
+    if (proxy !== undefined && !this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${shown(proxy)} is not a proxy`);
+  }
+
   private checkId(id: number, what: string): void {
     if (!Number.isInteger(id) || id < 0 || id > MAX_PORT_ID) throw new IfpxError("EINVAL", `invalid ${what} ${shown(id)}: an integer 0..${MAX_PORT_ID}`);
   }
 }
 
 function kindBits(kind: unknown): number {
-  return typeof kind === "string" && Object.hasOwn(KIND_BITS, kind) ? KIND_BITS[kind as MirrorKind] : 0;
-}
-
-function isType(t: unknown): t is number {
-  return Number.isInteger(t) && (t as number) >= 0 && (t as number) <= EventType.END;
+  try { return mirrorKind(kind); } catch { return 0; }
 }

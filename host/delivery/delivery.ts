@@ -6,7 +6,7 @@
 // (their backlog, replay.ts).
 import type { Core } from "../core/core.js";
 import { RECORD_SIZE } from "../core/core.js";
-import { IfpxError } from "../errors.js";
+import { IfpxError, shown } from "../errors.js";
 import { decodeEvent, EventType, type IfpxEvent } from "../record.js";
 import { consumes } from "../callback-result.js";
 import { guarded, type Reporter } from "../safe-timer.js";
@@ -14,6 +14,7 @@ import type { ExternalQueue } from "../queues/external-queue.js";
 
 /** A truthy return consumes the event; a Promise does not (README, Callbacks): its rejection goes to onError. */
 export type Callback = (event: IfpxEvent) => boolean | void | undefined | number | PromiseLike<unknown>;
+export interface CallbackRegistration { type: number; callback: Callback }
 /** A WASM ring made by `ifpx.createQueue()` (host/queues/queue.ts). */
 export interface RingQueue { readonly ptr: number; end?(): void }
 export type AnyQueue = RingQueue | ExternalQueue;
@@ -49,6 +50,32 @@ export class Delivery {
   private overflowTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly core: Core, private readonly report: Reporter) {}
+
+  /** One callback per type; a later registration replaces. */
+  register(list: CallbackRegistration[]): void {
+    if (!Array.isArray(list)) throw new IfpxError("EINVAL", "registerCallbacks takes an array of {type, callback}");
+    for (const r of list) {
+      if (!r || typeof r !== "object" || !isType(r.type) || typeof r.callback !== "function") {
+        throw new IfpxError("EINVAL", `bad callback registration: type must be an EventType (0..${EventType.END}) and callback a function`);
+      }
+    }
+    // the checked values: getters are read once
+    const checked = list.map((r) => [r.type, r.callback] as const);
+    if (checked.some(([t, cb]) => !isType(t) || typeof cb !== "function")) throw new IfpxError("EINVAL", "a callback registration changed while it was read");
+    for (const [t, cb] of checked) this.callbacks[t] = cb;
+    this.updateWanted();
+  }
+
+  unregister(type: number): void {
+    if (!isType(type)) throw new IfpxError("EINVAL", `not an event type: ${shown(type)}`);
+    this.callbacks[type] = undefined;
+    this.updateWanted();
+  }
+
+  unregisterAll(): void {
+    this.callbacks.fill(undefined);
+    this.updateWanted();
+  }
 
   /** Run now, or after the current dispatch when called from inside a callback. */
   whenIdle(fn: () => void): void {
@@ -170,4 +197,8 @@ export class Delivery {
     this.counters.callbackErrors++;
     this.report(e);
   };
+}
+
+function isType(t: unknown): t is number {
+  return Number.isInteger(t) && (t as number) >= 0 && (t as number) <= EventType.END;
 }

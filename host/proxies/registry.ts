@@ -4,7 +4,8 @@ import { CoreErrno, type Core } from "../core/core.js";
 import { ProxyInfoOff, PROXY_NAME_LEN } from "../core/layout.js";
 import { IfpxError, shown } from "../errors.js";
 import * as libc from "../libc.js";
-import type { TapHandle } from "../tap.js";
+import { queryLink, type TapHandle } from "../tap.js";
+import type { ProxyInfo } from "../options.js";
 
 /** Upstream RTE_MAX_ETHPORTS-style answer for "none" is `undefined` here. */
 export const MAX_PORT_ID = 0xfffe;
@@ -20,6 +21,7 @@ export interface ProxyEntry {
 
 export class ProxyRegistry {
   readonly entries = new Map<number, ProxyEntry>();
+  private portsBuf = 0;
 
   constructor(private readonly core: Core) {}
 
@@ -48,6 +50,21 @@ export class ProxyRegistry {
     return p;
   }
 
+  /** rte_ifpx_port_get's answer: up to out.length ports of a proxy into `out`, the TOTAL count returned. */
+  portsOf(proxy: number, out?: Uint16Array | number[]): number {
+    const x = this.core.x;
+    const total = this.core.check(x.ports_of_proxy(proxy, 0, 0), `ports of ${proxy}`);
+    if (out && out.length && total) {
+      // its own area: the staging area may hold records being delivered (a callback may ask)
+      const scratch = (this.portsBuf ||= x.ring_buf_alloc(2 * (MAX_PORT_ID + 1)) >>> 0);
+      const n = Math.min(total, out.length, MAX_PORT_ID + 1);
+      x.ports_of_proxy(proxy, scratch, n);
+      const dv = this.core.view;
+      for (let i = 0; i < n; i++) out[i] = dv.getUint16(scratch + 2 * i, true);
+    }
+    return total;
+  }
+
   freeId(): number {
     for (let id = PLAIN_PROXY_BASE; id <= MAX_PORT_ID; id++) {
       if (!this.entries.has(id) && this.core.x.proxy_of_port(id) < 0) return id;
@@ -55,13 +72,15 @@ export class ProxyRegistry {
     throw new IfpxError("ENOSPC", "no free proxy id");
   }
 
-  /** What the core's mirror knows of a proxy's link, or undefined (not seen yet, or gone). */
-  info(proxy: number): { ifindex: number; name: string; mtu: number; mac: string; up: boolean } | undefined {
+  /** A proxy's link: what the mirror knows, else (not seen yet, or gone) asked of the kernel. */
+  info(proxy: number, netns: string | undefined): ProxyInfo {
     const ptr = this.core.x.proxy_info_ptr(proxy) >>> 0;
-    if (!ptr) return undefined;
-    const i = readProxyInfo(this.core.view, ptr);
-    if (!i.known || i.gone) return undefined;
-    return { ifindex: i.ifindex, name: i.name, mtu: i.mtu, mac: i.mac, up: (i.flags & 1) !== 0 };
+    const i = ptr ? readProxyInfo(this.core.view, ptr) : undefined;
+    if (i && i.known && !i.gone) return { ifindex: i.ifindex, name: i.name, mtu: i.mtu, mac: i.mac, up: (i.flags & 1) !== 0 };
+    const p = this.entries.get(proxy)!;
+    const q = queryLink(p.ifindex, netns);
+    if (!q) throw new IfpxError("ENOENT", `the interface of proxy ${proxy} (ifindex ${p.ifindex}) no longer exists`);
+    return { ifindex: q.ifindex, name: q.name, mtu: q.mtu, mac: q.mac, up: q.up };
   }
 }
 
