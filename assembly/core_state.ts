@@ -11,7 +11,7 @@ import { QUERY_CAP } from "./query";
 import { NHSET_SLOTS } from "./nexthops";
 import { GW6_SLOTS } from "./gw6";
 
-// 2 MiB: dumps received on the pool fill it as two banks of 16 x 64 KiB (host/dump-receiver.ts)
+// 2 MiB: dumps received on the pool fill it as two banks of 16 x 64 KiB (host/netlink/dump-receiver.ts)
 export const RX_CAP: u32 = 2048 * 1024;
 
 export function core_init_impl(): void {
