@@ -27,6 +27,7 @@ import { sync_begin_impl, sync_end_step_impl } from "./sync";
 import { replay_begin_impl, replay_step_impl } from "./replay";
 import { JOB_NONE } from "./implied_deletions";
 import { O_JOB, HEAP_MAX_BLOCK } from "./state";
+import { KB_ADDR, KB_ROUTE, KB_ROUTE6, KB_NEIGH } from "./layout";
 
 export function core_version(): u32 { return 1; }
 
@@ -202,21 +203,21 @@ export function set_wanted(mask: u32): void {
   if (S) store<u32>(S + O_WANTED, mask);
 }
 
-/** mirror entries of kind 2 (addresses), 4 (route next hops, v4+v6), 8 (neighbours); proxy -1: all */
+/** mirror entries of kind KB_ADDR, KB_ROUTE (route next hops, v4+v6) or KB_NEIGH; proxy -1: all */
 export function mirror_count(kind: u32, proxy: i32): u32 {
   if (!S) return 0;
   if (proxy < 0) {
-    if (kind == 2) return t_count(K_ADDR);
-    if (kind == 4) return t_count(K_R4) + t_count(K_R6);
-    if (kind == 8) return t_count(K_NEIGH);
+    if (kind == KB_ADDR) return t_count(K_ADDR);
+    if (kind == KB_ROUTE) return t_count(K_R4) + t_count(K_R6);
+    if (kind == KB_NEIGH) return t_count(K_NEIGH);
     return 0;
   }
   const s = P.slot_of_id(proxy);
   if (s < 0) return 0;
   const p = P.pslot(<u32>s);
-  if (kind == 2) return load<u32>(p + P.P_NADDR);
-  if (kind == 4) return load<u32>(p + P.P_NROUTE);
-  if (kind == 8) return load<u32>(p + P.P_NNEIGH);
+  if (kind == KB_ADDR) return load<u32>(p + P.P_NADDR);
+  if (kind == KB_ROUTE) return load<u32>(p + P.P_NROUTE);
+  if (kind == KB_NEIGH) return load<u32>(p + P.P_NNEIGH);
   return 0;
 }
 
@@ -256,15 +257,16 @@ export function query_ptr(): usize { return S ? query_out() : 0; }
 
 /**
  * Grow one mirror table once so it holds `entries` at its load factor (0.7)
- * without doubling: kind 2 addresses, 4 IPv4 route next hops, 16 IPv6 route
- * next hops, 8 neighbours (one kind per call). Never shrinks. Returns 0,
- * -EINVAL (kind), or -ENOMEM (the table would not fit the 4 GiB memory; nothing
- * changed). Costs the new block (capacity x 32/64/32/40 B); the old block is
- * abandoned (stub runtime), so reserve before filling.
+ * and need not grow while filling: kind KB_ADDR addresses, KB_ROUTE IPv4 route
+ * next hops, KB_ROUTE6 IPv6 route next hops, KB_NEIGH neighbours (one kind per
+ * call). Never shrinks. Returns 0, -EINVAL (kind), or -ENOMEM (the table would
+ * not fit the 4 GiB memory; nothing changed). Costs the grown block (capacity
+ * x 32/32/64/40 B), grown in place when it can (table.ts grow_to); reserve
+ * before filling, when there is nothing to rehash.
  */
 export function mirror_reserve(kind: u32, entries: u32): i32 {
   if (!S) return P.EINVAL;
-  const k: i32 = kind == 2 ? <i32>K_ADDR : kind == 4 ? <i32>K_R4 : kind == 16 ? <i32>K_R6 : kind == 8 ? <i32>K_NEIGH : -1;
+  const k: i32 = kind == KB_ADDR ? <i32>K_ADDR : kind == KB_ROUTE ? <i32>K_R4 : kind == KB_ROUTE6 ? <i32>K_R6 : kind == KB_NEIGH ? <i32>K_NEIGH : -1;
   if (k < 0) return P.EINVAL;
   const ncap = cap_for(entries);
   if (ncap == 0) return -12;

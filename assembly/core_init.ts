@@ -1,6 +1,6 @@
 // core_init(): allocation of everything, and the mirror counters in stats.
 import { S, set_state, zalloc, STATE_SIZE, O_RX, O_RX_CAP, O_STAGE, O_STAGE_CAP, O_PROXIES, O_ID2SLOT, O_GROWTMP, O_WANTED, O_NHSET, O_GW6,
-  O_PORT2SLOT, O_PORTNEXT, O_IFHASH, O_SCRATCH, O_QOUT, SS_N_ADDR, SS_N_ROUTE4, SS_N_ROUTE6, SS_N_NEIGH, SS_GEN, stat_set } from "./state";
+  O_PORT2SLOT, O_PORTNEXT, O_IFHASH, O_SCRATCH, O_QOUT, SS_MIRROR_ADDR, SS_MIRROR_ROUTE4, SS_MIRROR_ROUTE6, SS_MIRROR_NEIGH, SS_GENERATION, stat_set } from "./state";
 import { PROXY_MAX, PROXY_SIZE, IFH_SLOTS, proxies_init } from "./proxies";
 import { STAGE_CAP } from "./staging";
 import { EVENT_SIZE } from "./record";
@@ -11,7 +11,7 @@ import { QUERY_CAP } from "./query";
 import { NHSET_SLOTS } from "./nexthops";
 import { GW6_SLOTS } from "./gw6";
 
-// 2 MiB: dumps received on the pool fill it as two banks of 16 x 64 KiB (host/dump-receiver.ts)
+// 2 MiB: dumps received on the pool fill it as two banks of 16 x 64 KiB (host/netlink/dump-receiver.ts)
 export const RX_CAP: u32 = 2048 * 1024;
 
 export function core_init_impl(): void {
@@ -37,12 +37,12 @@ export function core_init_impl(): void {
   t_init(K_R4, 1 << 16, R4_SIZE);
   t_init(K_R6, 1 << 12, R6_SIZE);
   t_init(K_NEIGH, 1024, N_SIZE);
-  stat_set(SS_GEN, 1);
+  stat_set(SS_GENERATION, 1);
 }
 
 export function refresh_counts(): void {
-  stat_set(SS_N_ADDR, t_count(K_ADDR));
-  stat_set(SS_N_ROUTE4, t_count(K_R4));
-  stat_set(SS_N_ROUTE6, t_count(K_R6));
-  stat_set(SS_N_NEIGH, t_count(K_NEIGH));
+  stat_set(SS_MIRROR_ADDR, t_count(K_ADDR));
+  stat_set(SS_MIRROR_ROUTE4, t_count(K_R4));
+  stat_set(SS_MIRROR_ROUTE6, t_count(K_R6));
+  stat_set(SS_MIRROR_NEIGH, t_count(K_NEIGH));
 }

@@ -8,7 +8,7 @@
 // slot is empty (:: is never a gateway). Ids are never freed: the set is the
 // distinct IPv6 next hops ever used by IPv4 routes (one per BGP unnumbered
 // peer, typically). Full (0.7 load): gw6_intern returns 0 and the caller
-// reports gateway 0, as before RTA_VIA was read (counted in SS_VIA).
+// reports gateway 0, as before RTA_VIA was read (counted in SS_VIA_IGNORED).
 import { S, O_GW6 } from "./state";
 
 export const GW6_SLOTS: u32 = 1024; // 16 KiB

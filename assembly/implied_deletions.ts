@@ -33,7 +33,7 @@
 //
 // State (32 B at S + O_JOB): +0 type, +4 slot, +8 phase (table kind), +12 cursor,
 // +16 mutation snapshot, +20 record flags, +24 skip_pending.
-import { S, O_JOB, O_R4RISK, SS_IMPLIED, SS_R4_UNSETTLED, STF_ROUTES, stat_inc, status_or } from "./state";
+import { S, O_JOB, O_R4RISK, SS_IMPLIED_DELETIONS, SS_IPV4_UNSETTLED, STF_ROUTES, stat_inc, status_or } from "./state";
 import { K_ADDR, K_R4, KINDS, t_cap, t_at, t_mut, t_home, t_prev } from "./table";
 import { e_slot, e_hash, r_attr, RA_SCOPE, RA_NHCOUNT, RA_EFLAGS, EF_DEAD } from "./entries";
 import { stage_entry, m_delete, ident_first, ident_next, RUN_END } from "./mirror";
@@ -102,7 +102,7 @@ function kill_multipath(e: usize, flags: u8, force: bool): u32 {
     }
   }
   if (!force && (n < want || dead < n)) {
-    if (dead == n) { stat_inc(SS_R4_UNSETTLED); status_or(STF_ROUTES); store<u32>(S + O_R4RISK, 1); }
+    if (dead == n) { stat_inc(SS_IPV4_UNSETTLED); status_or(STF_ROUTES); store<u32>(S + O_R4RISK, 1); }
     return 0;
   }
   // copy the identity: e itself moves while we delete
@@ -115,7 +115,7 @@ function kill_multipath(e: usize, flags: u8, force: bool): u32 {
     const found = t_at(k, i);
     stage_entry(k, found, false, flags, -1);
     m_delete(k, found);
-    stat_inc(SS_IMPLIED);
+    stat_inc(SS_IMPLIED_DELETIONS);
     removed++;
   }
   return removed;
@@ -179,7 +179,7 @@ export function job_run(): bool {
       if (!room(1)) { store<u32>(o + J_CURSOR, i); store<u32>(o + J_MUT, t_mut(k)); return false; }
       stage_entry(k, e, false, flags, -1);
       m_delete(k, e);
-      stat_inc(SS_IMPLIED);
+      stat_inc(SS_IMPLIED_DELETIONS);
     }
     store<u32>(o + J_KIND, k + 1);
     store<u32>(o + J_CURSOR, 0);
@@ -216,6 +216,6 @@ export function revive_dead(slot: u32): void {
  *  while an IPv4 multipath route may hang on it (see kill_multipath), dump the routes. */
 export function unsettled_elsewhere(): void {
   if (load<u32>(S + O_R4RISK) == 0) return;
-  stat_inc(SS_R4_UNSETTLED);
+  stat_inc(SS_IPV4_UNSETTLED);
   status_or(STF_ROUTES);
 }

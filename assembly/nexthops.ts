@@ -21,7 +21,7 @@
 // (the dump fills it again). It only grows in between: an id no route uses
 // any more costs at most one needless resync. Full (0.7 load): every nexthop
 // message counts as used.
-import { S, O_NHSET, stat_inc, status_or, SS_NH_MSGS, SS_NH_USED, STF_NEXTHOP } from "./state";
+import { S, O_NHSET, stat_inc, status_or, SS_NEXTHOP_MESSAGES, SS_NEXTHOP_CHANGES, STF_NEXTHOP } from "./state";
 import { NHA_ID, RTM_NEWNEXTHOP, NLM_F_REPLACE } from "./nl";
 import { NHM_ATTRS } from "./headers";
 import { attr_parse, pol, tb_attr, attr_u32, POL_U32 } from "./attrs";
@@ -73,13 +73,13 @@ const NEXTHOP_POLICY: u64 = pol(NHA_ID, POL_U32);
 
 /** RTM_NEWNEXTHOP / RTM_DELNEXTHOP: struct nhmsg (8 bytes), then NHA_* attributes. */
 export function handle_nexthop(m: usize, mlen: u32, type: u16, nlflags: u16): bool {
-  stat_inc(SS_NH_MSGS);
+  stat_inc(SS_NEXTHOP_MESSAGES);
   if (mlen < NHM_ATTRS) return false;
   if (type == RTM_NEWNEXTHOP && (nlflags & NLM_F_REPLACE) != 0) return true; // routes re-announced
   const tb = msg_tb();
   if (!attr_parse(m + NHM_ATTRS, m + mlen, tb, NEXTHOP_POLICY, 0)) return false;
   const ia = tb_attr(tb, NHA_ID);
   const id: u32 = ia ? attr_u32(ia) : 0;
-  if (nhset_has(id)) { stat_inc(SS_NH_USED); status_or(STF_NEXTHOP); }
+  if (nhset_has(id)) { stat_inc(SS_NEXTHOP_CHANGES); status_or(STF_NEXTHOP); }
   return true;
 }

@@ -17,7 +17,7 @@ import { attr_parse, pol, tb_attr, attr_data, attr_len, attr_u32, POL_ADDR, POL_
 import { scratch, nested_tb, NH_OFF, NH_SIZE, NH_MAX } from "./scratch";
 import { nhset_add } from "./nexthops";
 import { gw6_intern } from "./gw6";
-import { S, O_R4LAST, stat_inc, status_or, STF_ROUTES, SS_FILTERED, SS_OTHER, SS_VIA, SS_CLONED, SS_NH_OVER, SS_NH_NOCOMPAT, SS_R4_UNSETTLED } from "./state";
+import { S, O_R4LAST, stat_inc, status_or, STF_ROUTES, SS_FILTERED, SS_OTHER, SS_VIA_IGNORED, SS_CLONED, SS_NEXTHOPS_OVER_CAP, SS_NEXTHOP_ROUTES_UNMIRRORED, SS_IPV4_UNSETTLED } from "./state";
 import { slot_of_ifindex } from "./proxies";
 import { K_R4, K_R6, t_find_h, t_slot, t_at } from "./table";
 import { E_SLOT, RT_DSTLEN, RT_TOS, RT_TABLE, RT_PRIO, RT_DST, R4_GW, R6_GW, R4_SIZE, R6_SIZE, R4_EFLAGS, EF_GW6, EF_ALIASES,
@@ -114,7 +114,7 @@ const NH_GW: usize = 4;
  */
 function via_gw6(p: usize, pl: u32, v4: bool): u32 {
   const id = v4 && pl == 18 && load<u16>(p) == <u16>AF_INET6 ? gw6_intern(p + 2) : 0;
-  if (!id) stat_inc(SS_VIA);
+  if (!id) stat_inc(SS_VIA_IGNORED);
   return id;
 }
 
@@ -168,7 +168,7 @@ function collect_next_hops(tb: usize, v4: bool, via: u32): u64 {
       const s = slot_of_ifindex(rtnh_ifindex(h));
       if (s >= 0) {
         if (nnh < NH_MAX) put_nh(v4, nnh++, s, <u32>rtnh_hops(h) + 1, tb_gw(ntb), nvia);
-        else stat_inc(SS_NH_OVER);
+        else stat_inc(SS_NEXTHOPS_OVER_CAP);
       }
       h += <usize>align4(hl);
     }
@@ -299,7 +299,7 @@ export function handle_route(m: usize, type: u16, nlflags: u16, d: usize): bool 
   const nha = tb_attr(tb, RTA_NH_ID);
   const nhid: u32 = nha ? attr_u32(nha) : 0;
   // a nexthop object without its next hops spelled out: nexthop_compat_mode=0 (nexthops.ts)
-  if (nhid && !tb_attr(tb, RTA_OIF) && !tb_attr(tb, RTA_MULTIPATH) && type != RTM_DELROUTE) stat_inc(SS_NH_NOCOMPAT);
+  if (nhid && !tb_attr(tb, RTA_OIF) && !tb_attr(tb, RTA_MULTIPATH) && type != RTM_DELROUTE) stat_inc(SS_NEXTHOP_ROUTES_UNMIRRORED);
   const nhs = collect_next_hops(tb, v4, via);
   if (nhs == NH_MALFORMED) return false;
   const nh_count = <u32>(nhs >> 32), nnh = <u32>nhs;
@@ -319,7 +319,7 @@ export function handle_route(m: usize, type: u16, nlflags: u16, d: usize): bool 
   }
   const flags = live_flags(KB_ROUTE);
   if (aliased && !dumped && (type == RTM_DELROUTE || (nlflags & NLM_F_REPLACE) != 0)) {
-    stat_inc(SS_R4_UNSETTLED);
+    stat_inc(SS_IPV4_UNSETTLED);
     status_or(STF_ROUTES);
   }
   if (type == RTM_DELROUTE) route_del(k, c, h, nh_count, nnh, aliased, flags);

@@ -10,27 +10,18 @@
 //   +48 u32 IPv4 addresses, +52 u32 link_gen (generation of the last link message),
 //   +56 u32 mirror addresses, +60 u32 mirror route next hops, +64 u32 mirror neighbours
 import { S, O_PROXIES, O_ID2SLOT, O_PORT2SLOT, O_PORTNEXT, O_IFHASH, O_MAXPORTS } from "./state";
+// The slot's offsets (P_*) and PROXY_SIZE: layout/shared-memory.json (generated into layout.ts).
+import {
+  PROXY_SIZE, P_IFINDEX, P_MTU, P_MAC, P_FLAGS, P_OPER, P_KNOWN, P_GONE, P_USED, P_NAME, P_ID, P_PORTS, P_NPORTS,
+  P_NADDR4, P_LINKGEN, P_NADDR, P_NROUTE, P_NNEIGH,
+} from "./layout";
+export {
+  PROXY_SIZE, P_IFINDEX, P_MTU, P_MAC, P_FLAGS, P_OPER, P_KNOWN, P_GONE, P_USED, P_NAME, P_ID, P_PORTS, P_NPORTS,
+  P_NADDR4, P_LINKGEN, P_NADDR, P_NROUTE, P_NNEIGH,
+};
 
 export const PROXY_MAX: u32 = 256;
-export const PROXY_SIZE: usize = 96;
 export const NONE16: u16 = 0xffff;
-export const P_IFINDEX: usize = 0;
-export const P_MTU: usize = 4;
-export const P_MAC: usize = 8;
-export const P_FLAGS: usize = 16;
-export const P_OPER: usize = 20;
-export const P_KNOWN: usize = 21;
-export const P_GONE: usize = 22;
-export const P_USED: usize = 23;
-export const P_NAME: usize = 24;
-export const P_ID: usize = 40;
-export const P_PORTS: usize = 42;
-export const P_NPORTS: usize = 44;
-export const P_NADDR4: usize = 48;
-export const P_LINKGEN: usize = 52;
-export const P_NADDR: usize = 56;
-export const P_NROUTE: usize = 60;
-export const P_NNEIGH: usize = 64;
 
 // ifindex hash: linear probing, 1024 slots of {i32 ifindex (0 empty), u32 slot}
 // for at most 256 live proxies (load <= 1/4), so a lookup is ~1 probe.

@@ -6,14 +6,15 @@
 // Modes (flags, as rte_ring): RING_F_SP (single producer) and RING_F_SC
 // (single consumer). SPSC = SP|SC; MPMC = 0; SP/MC and MP/SC also work.
 //
-// Header layout (RING_HDR = 384 bytes, the ring itself 64-byte aligned):
+// Header layout (RING_HDR = 384 bytes, the ring itself 64-byte aligned; the
+// offsets are defined in layout/shared-memory.json, this is the picture):
 //   line 0   0 magic u32 ("IFPR")   4 flags u32   8 slots u32   12 mask u32
 //           16 hdr size u32 (384)   20 block u32 (heap block of ring_alloc, 0 if none)
 //           24 zero u32 (never written: spinning threads yield with a timed wait on it)
 //           28 generation u32 (nonzero, unique per ring of this memory: a handle carries it)
 //           32 claims u32   36 scratch u32   40 burst u32   44 readers u32
 //              (the reader areas of a queue made by queue_alloc, 0 for a bare ring:
-//               a handle's copies must match them, see host/ring-handle.ts)
+//               a handle's copies must match them, see host/queues/ring-handle.ts)
 //   line 1  64 prod.head u32        68 prod.tail u32   (the word consumers wait on)
 //           72 prod.cache u32: the producers' last seen cons.tail
 //   line 2 128 cons.head u32       132 cons.tail u32
@@ -70,40 +71,19 @@
 // No mutable statics.
 
 import { EVENT_SIZE, EV_END, EV_OVERFLOW, PORT_NONE, R_TYPE, R_PORT, R_PROXY, R_OVERFLOW_LOST } from "./record";
+// The header's offsets and the ring constants: layout/shared-memory.json (generated into layout.ts).
+import {
+  H_BLOCK, H_BURST, H_CLAIMS, H_CLOSED, H_CONS_CACHE, H_CONS_HEAD, H_CONS_TAIL, H_FLAGS, H_GEN, H_HDR, H_MAGIC, H_MARKER,
+  H_MASK, H_OVF_COUNT, H_OVF_FLAG, H_OVF_LOST, H_OVF_TOTAL, H_PROD_CACHE, H_PROD_HEAD, H_PROD_TAIL, H_PUBLISHED, H_READERS,
+  H_SCRATCH, H_SLOTS, H_WAITERS, H_ZERO, RING_F_SC, RING_F_SP, RING_HDR, RING_MAGIC, RING_MPMC, RING_SPSC,
+} from "./layout";
+export {
+  H_BLOCK, H_BURST, H_CLAIMS, H_CLOSED, H_CONS_CACHE, H_CONS_HEAD, H_CONS_TAIL, H_FLAGS, H_GEN, H_HDR, H_MAGIC, H_MARKER,
+  H_MASK, H_OVF_COUNT, H_OVF_FLAG, H_OVF_LOST, H_OVF_TOTAL, H_PROD_CACHE, H_PROD_HEAD, H_PROD_TAIL, H_PUBLISHED, H_READERS,
+  H_SCRATCH, H_SLOTS, H_WAITERS, H_ZERO, RING_F_SC, RING_F_SP, RING_HDR, RING_MAGIC, RING_MPMC, RING_SPSC,
+};
 
-export const RING_MAGIC: u32 = 0x52504649; // "IFPR" little-endian
-export const RING_F_SP: u32 = 1;
-export const RING_F_SC: u32 = 2;
-export const RING_SPSC: u32 = 3;
-export const RING_MPMC: u32 = 0;
 
-export const H_MAGIC: usize = 0;
-export const H_FLAGS: usize = 4;
-export const H_SLOTS: usize = 8;
-export const H_MASK: usize = 12;
-export const H_HDR: usize = 16;
-export const H_BLOCK: usize = 20;
-export const H_ZERO: usize = 24; // always 0: timed waits on it are yields
-export const H_GEN: usize = 28;
-export const H_CLAIMS: usize = 32;
-export const H_SCRATCH: usize = 36;
-export const H_BURST: usize = 40;
-export const H_READERS: usize = 44;
-export const H_PROD_HEAD: usize = 64;
-export const H_PROD_TAIL: usize = 68;
-export const H_PROD_CACHE: usize = 72;
-export const H_CONS_HEAD: usize = 128;
-export const H_CONS_TAIL: usize = 132;
-export const H_CONS_CACHE: usize = 136;
-export const H_WAITERS: usize = 192;
-export const H_CLOSED: usize = 196;
-export const H_OVF_FLAG: usize = 256;
-export const H_OVF_LOST: usize = 260;
-export const H_OVF_TOTAL: usize = 264;
-export const H_OVF_COUNT: usize = 272;
-export const H_PUBLISHED: usize = 280;
-export const H_MARKER: usize = 320;
-export const RING_HDR: usize = 384;
 
 // The most slots a ring may have: a ring is one heap block, and the runtime's
 // largest block is 1 GiB (state.ts HEAP_MAX_BLOCK); 2^23 slots of 64 B plus the

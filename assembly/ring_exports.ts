@@ -13,6 +13,7 @@ import {
   queues_get_impl, queues_clear_impl, queue_finish, queues_detach_impl, queue_take_overflow_impl, queues_flush_impl,
 } from "./queues";
 import { HEAP_MAX_BLOCK } from "./state";
+import { QUEUE_MAX_BURST, QUEUE_MAX_READERS } from "./layout";
 
 export function ring_version(): u32 { return 2; }
 export function ring_hdr_size(): u32 { return <u32>RING_HDR; }
@@ -63,7 +64,7 @@ export function ring_alloc(slots: u32, flags: u32): usize {
  * against them. 0: bad arguments or not enough address space.
  */
 export function queue_alloc(slots: u32, flags: u32, burst: u32, readers: u32): usize {
-  if (!valid_slots(slots) || burst < 1 || burst > 65536 || readers < 1 || readers > 16) return 0;
+  if (!valid_slots(slots) || burst < 1 || burst > QUEUE_MAX_BURST || readers < 1 || readers > QUEUE_MAX_READERS) return 0;
   const rec = <u64>burst << 6;
   const aux = 64 + rec + <u64>readers * rec;
   if (!room_for(ring_bytes(slots) + 64 + aux + 64)) return 0;

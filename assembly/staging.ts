@@ -9,7 +9,7 @@
 // dropping records (the old block is lost: no free in the stub runtime; the
 // host must re-read staged_ptr() after each call).
 import { cpy8, zero8 } from "./mem";
-import { S, O_STAGE, O_STAGE_CAP, O_NSTAGED, O_TMPL, O_WANTED, SS_STAGED, SS_STAGE_GROWS, stat_add, stat_inc, next_seq } from "./state";
+import { S, O_STAGE, O_STAGE_CAP, O_NSTAGED, O_TMPL, O_WANTED, SS_STAGED, SS_STAGING_GROWS, stat_add, stat_inc, next_seq } from "./state";
 import { EVENT_SIZE, R_TYPE, R_PORT, R_PROXY, R_FLAGS, R_FAMILY, R_IFINDEX, R_SEQ, PORT_NONE } from "./record";
 import { pslot, P_ID, P_IFINDEX, first_port, next_port } from "./proxies";
 
@@ -30,7 +30,7 @@ function ensure(n: u32): void {
   memory.copy(np, load<usize>(S + O_STAGE), <usize>used * EVENT_SIZE);
   store<usize>(S + O_STAGE, np);
   store<u32>(S + O_STAGE_CAP, ncap);
-  stat_inc(SS_STAGE_GROWS);
+  stat_inc(SS_STAGING_GROWS);
 }
 
 /** clear the template and fill its header for a proxy slot (slot < 0: no proxy) */

@@ -7,73 +7,11 @@
 export let S: usize = 0;
 export function set_state(p: usize): void { S = p; }
 
-// ---- status block (status_ptr()), 32 bytes, written by every process() ----
-//  +0  u32 next_off   offset of the first message not consumed (== len when all were)
-//  +4  u32 flags      bit0 NLMSG_DONE seen, bit1 NLMSG_ERROR with error != 0,
-//                     bit2 NLM_F_DUMP_INTR seen, bit3 ACK (NLMSG_ERROR, error 0),
-//                     bit4 an implied-deletion job is pending (call process again
-//                     from next_off; it finishes the job before parsing further),
-//                     bit5 a nexthop object used by a mirrored route changed: resync
-//                     bit6 an IPv4 change the messages leave open (a replace or
-//                          delete among routes sharing an identity, parse_route.ts;
-//                          a link down under a multipath route that also uses
-//                          other interfaces, implied_deletions.ts): resync routes
-//  +8  i32 error      the (negative) errno of the last NLMSG_ERROR
-//  +12 u32 seq        nlmsg_seq of the last DONE/ERROR
-//  +16 u32 messages   messages consumed by this call
-//  +20 u32 staged     records staged by this call (also the return value)
-//  +24 u32 sync_active 1 between sync_begin() and the end of the sweep
-//  +28 u32 replay_active
-export const ST_NEXT_OFF: usize = 0;
-export const ST_FLAGS: usize = 4;
-export const ST_ERROR: usize = 8;
-export const ST_SEQ: usize = 12;
-export const ST_MSGS: usize = 16;
-export const ST_STAGED: usize = 20;
-export const ST_SYNC: usize = 24;
-export const ST_REPLAY: usize = 28;
-export const STF_DONE: u32 = 1;
-export const STF_ERROR: u32 = 2;
-export const STF_DUMP_INTR: u32 = 4;
-export const STF_ACK: u32 = 8;
-export const STF_JOB: u32 = 16;
-export const STF_NEXTHOP: u32 = 32; // a nexthop object some mirrored route uses changed (nexthops.ts)
-export const STF_ROUTES: u32 = 64;  // an IPv4 change the messages leave open (parse_route.ts, implied_deletions.ts)
-
-// ---- stats block (stats_ptr()), u32 counters, cumulative since core_init ----
-export const SS_MESSAGES: usize = 0;     // netlink messages seen (all types)
-export const SS_MALFORMED: usize = 4;    // messages (or buffer tails) rejected by a length check
-export const SS_FILTERED: usize = 8;     // messages about no proxy (foreign ifindex / oif)
-export const SS_STAGED: usize = 12;      // records staged
-export const SS_LINK: usize = 16;        // RTM_NEWLINK/DELLINK messages
-export const SS_ADDR: usize = 20;        // RTM_NEWADDR/DELADDR
-export const SS_ROUTE: usize = 24;       // RTM_NEWROUTE/DELROUTE
-export const SS_NEIGH: usize = 28;       // RTM_NEWNEIGH/DELNEIGH
-export const SS_OTHER: usize = 32;       // NOOP, OVERRUN, unknown types, skipped families
-export const SS_DONE: usize = 36;        // NLMSG_DONE
-export const SS_ERRORS: usize = 40;      // NLMSG_ERROR with error != 0
-export const SS_DUMP_INTR: usize = 44;   // messages flagged NLM_F_DUMP_INTR
-export const SS_N_ADDR: usize = 48;      // mirror entries: addresses (v4+v6)
-export const SS_N_ROUTE4: usize = 52;    // mirror entries: IPv4 route next hops
-export const SS_N_ROUTE6: usize = 56;    // mirror entries: IPv6 route next hops
-export const SS_N_NEIGH: usize = 60;     // mirror entries: neighbours
-export const SS_VIA: usize = 64;         // RTA_VIA next hops not kept (not IPv6 via on IPv4, or the gateway table full: gateway reported as 0)
-export const SS_CLONED: usize = 68;      // RTM_F_CLONED cache routes skipped
-export const SS_NH_OVER: usize = 72;     // via-proxy next hops beyond the per-message cap (dropped)
-export const SS_IMPLIED: usize = 76;     // entries removed for kernel-silent deletions
-export const SS_GROWS: usize = 80;       // mirror table doublings
-export const SS_SYNC_ADDED: usize = 84;  // current/last sync: entries added
-export const SS_SYNC_REMOVED: usize = 88;//   entries removed by the sweep
-export const SS_SYNC_CHANGED: usize = 92;//   entries changed
-export const SS_GEN: usize = 96;         // current generation
-export const SS_STAGE_GROWS: usize = 100;// staging area doublings (one message needed more)
-export const SS_SEQ: usize = 104;        // last observation sequence number
-export const SS_ACKS: usize = 108;       // NLMSG_ERROR with error 0
-export const SS_NH_MSGS: usize = 112;    // RTM_NEWNEXTHOP/DELNEXTHOP messages
-export const SS_NH_USED: usize = 116;    //   of them about a nexthop a mirrored route uses (STF_NEXTHOP)
-export const SS_NH_NOCOMPAT: usize = 120;// routes with RTA_NH_ID and no next hop spelled out (nexthop_compat_mode=0): not mirrored
-export const SS_R4_UNSETTLED: usize = 124; // IPv4 changes the messages leave open: routes dumped again (STF_ROUTES)
-export const STATS_SIZE: usize = 128;
+// ---- status block (status_ptr()) and stats block (stats_ptr()) ----
+// Both are shared with the host: their offsets, flags (STF_*) and counters
+// (SS_*) are defined in layout/shared-memory.json (generated into layout.ts).
+import { ST_FLAGS, SS_SEQ } from "./layout";
+export * from "./layout";
 
 // ---- state block layout ----
 export const O_STATUS: usize = 0;        // 32 B status

@@ -14,8 +14,8 @@
 // set: table k was empty at sync_begin, so every entry in it at the end came
 // from this sync and its sweep is skipped (a full table's sweep reads the
 // whole table, for nothing after a first dump).
-// Counters: stats SS_SYNC_ADDED / REMOVED / CHANGED, SS_GEN.
-import { S, O_SYNC, O_R4LAST, O_STATUS, ST_SYNC, SS_GEN, SS_SYNC_ADDED, SS_SYNC_REMOVED, SS_SYNC_CHANGED, stat_get, stat_set, stat_inc } from "./state";
+// Counters: stats SS_SYNC_ADDED / REMOVED / CHANGED, SS_GENERATION.
+import { S, O_SYNC, O_R4LAST, O_STATUS, ST_SYNC, SS_GENERATION, SS_SYNC_ADDED, SS_SYNC_REMOVED, SS_SYNC_CHANGED, stat_get, stat_set, stat_inc } from "./state";
 import { K_ADDR, K_R4, K_R6, K_NEIGH, KINDS, t_cap, t_at, t_mut, t_count } from "./table";
 import { gen_off } from "./entries";
 import { stage_entry, m_delete } from "./mirror";
@@ -34,14 +34,13 @@ const SY_CURSOR: usize = 16;
 const SY_MUT: usize = 20;
 const SY_EMPTY: usize = 24;
 
-export const KB_LINK: u32 = 1;
-export const KB_ADDR: u32 = 2;
-export const KB_ROUTE: u32 = 4;
-export const KB_NEIGH: u32 = 8;
+// Kind bits: layout/shared-memory.json (generated into layout.ts).
+import { KB_LINK, KB_ADDR, KB_ROUTE, KB_NEIGH } from "./layout";
+export { KB_LINK, KB_ADDR, KB_ROUTE, KB_NEIGH };
 
 @inline export function kind_bit(k: u32): u32 { return k == K_ADDR ? KB_ADDR : k == K_NEIGH ? KB_NEIGH : KB_ROUTE; }
 @inline export function sync_active(): bool { return load<u32>(S + O_SYNC + SY_ACTIVE) != 0; }
-@inline export function cur_gen(): u32 { return stat_get(SS_GEN); }
+@inline export function cur_gen(): u32 { return stat_get(SS_GENERATION); }
 
 /** flags live records of a kind carry: the sync's flags while it covers the kind */
 export function live_flags(kb: u32): u8 {
@@ -69,7 +68,7 @@ export function sync_begin_impl(kinds: u32, flags: u32): void {
   store<u32>(o + SY_EMPTY, empty);
   // the route dump refills it with the ids routes use now
   if (kinds & KB_ROUTE) nhset_clear();
-  stat_set(SS_GEN, stat_get(SS_GEN) + 1);
+  stat_set(SS_GENERATION, stat_get(SS_GENERATION) + 1);
   stat_set(SS_SYNC_ADDED, 0);
   stat_set(SS_SYNC_REMOVED, 0);
   stat_set(SS_SYNC_CHANGED, 0);

@@ -23,7 +23,7 @@
 //   distance of every entry (set by inserts and growth; deletes only shorten)
 import { cpy8, zero8 } from "./mem";
 import { e_hash, e_same_ident, e_same_nh } from "./entries";
-import { S, O_TABLES, O_GROWTMP, zalloc, grow_memory_for, stat_inc, SS_GROWS } from "./state";
+import { S, O_TABLES, O_GROWTMP, zalloc, grow_memory_for, stat_inc, SS_MIRROR_GROWS } from "./state";
 
 export const K_ADDR: u32 = 0;
 export const K_R4: u32 = 1;
@@ -85,7 +85,7 @@ const HALF_STEPS_FROM: u32 = 1 << 20;
 function grow(k: u32): void {
   const c = t_cap(k);
   grow_to(k, c >= HALF_STEPS_FROM ? <u32>min<u64>((<u64>c + (c >> 1) + 63) & ~<u64>63, 0x80000000) : c << 1);
-  stat_inc(SS_GROWS);
+  stat_inc(SS_MIRROR_GROWS);
 }
 
 /** capacity that holds n entries at load <= 0.7 (a multiple of 64 slots), 0 if above 2^31 */

@@ -6,7 +6,7 @@
 //   drain   PROXY RCVBUF COUNT IDLE_MS        subscribe, "ready", wait for stdin, then drain
 //   latency PROXY COUNT PREFIXHI              send RTM_NEWROUTE/DELROUTE, time to the callback
 import { Ifpx, EventType, type IfpxEvent } from "../host/index.js";
-import { NetlinkSocket } from "../host/netlink-socket.js";
+import { NetlinkSocket } from "../host/netlink/socket.js";
 import { resolveInterface } from "../host/tap.js";
 
 const [mode, proxyName, ...rest] = process.argv.slice(2);

@@ -12,7 +12,8 @@ import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
-import { createCore } from "../host/wasm.js";
+import { createCore } from "../host/core/wasm.js";
+import { RingHdr } from "../host/core/layout.js";
 
 export type RingImpl = "as" | "js";
 export interface RingCase {
@@ -60,15 +61,10 @@ function cRing(mode: "spsc" | "mpmc", burst: number, total: number, slots: numbe
 }
 
 const DEFAULT_WORKER = new URL("./workers/ring-worker.mjs", import.meta.url);
-// Failed tries before a thread sleeps: 2^20 (tens of ms of trying), so that a
-// thread sleeps only when the other one is really off the CPU, as in the C
-// baseline (a pure spin). Measured on this VM with 10M records, burst 32,
-// 1024 slots, both rings alike: with 4096 tries the producer slept ~900 times
-// per run (the consumer stalls now and then for >100 us: a vCPU preempted)
-// and each sleep of ~60-80 us (the futex timeout plus timer slack) let the
-// other thread drain the ring and wait in turn: AS 46-54 M/s, JS 36-45; with
-// no sleep at all AS 98, JS 62 in the same phase of the machine. With 64/128
-// tries both fell into a full/empty sleep cycle at 8 M/s.
+// Failed tries before a thread sleeps: 2^20, so that a thread sleeps only when
+// the other one is really off the CPU, as in the C baseline (a pure spin).
+// Fewer tries let a preempted vCPU turn every stall into a sleep that lets the
+// other thread drain the ring and wait in turn (bench/README.md has the runs).
 const SPINS = 1 << 20;
 let core: ReturnType<typeof createCore> | undefined;
 function getCore() { return (core ??= createCore()); }
@@ -79,7 +75,8 @@ export async function runRingCase(c: RingCase): Promise<RingResult> {
   if (c.mode === "spsc" && (producers > 1 || consumers > 1)) throw new RangeError("spsc: one producer, one consumer");
   const ctlSab = new SharedArrayBuffer(64);
   const ctl = new Int32Array(ctlSab);
-  const base: any = { spinFull: c.spinFull ?? SPINS, spinEmpty: c.spinEmpty ?? SPINS, impl: c.impl, burst: c.burst, total: c.total, producers, consumers, ctl: ctlSab, flags };
+  // the JS ring of the worker uses the header layout of the core's (layout/shared-memory.json)
+  const base: any = { hdr: RingHdr, spinFull: c.spinFull ?? SPINS, spinEmpty: c.spinEmpty ?? SPINS, impl: c.impl, burst: c.burst, total: c.total, producers, consumers, ctl: ctlSab, flags };
   const k = getCore();
   if (c.impl === "as") {
     base.module = k.share.module;
@@ -87,8 +84,8 @@ export async function runRingCase(c: RingCase): Promise<RingResult> {
     base.ring = k.exports.ring_alloc(slots, flags) >>> 0;
     if (!base.ring) throw new Error("ring_alloc failed");
   } else {
-    base.sab = new SharedArrayBuffer(384 + slots * 64);
-    new Int32Array(base.sab)[2] = slots;
+    base.sab = new SharedArrayBuffer(RingHdr.SIZE + slots * 64);
+    new Int32Array(base.sab)[RingHdr.SLOTS / 4] = slots;
   }
   const url = c.workerUrl ?? DEFAULT_WORKER;
   const workers: Worker[] = [];

@@ -1,6 +1,6 @@
 // An application that uses ifpx, bundled for an appliance: one folder with
 // the application's bundle (one .mjs per entry: the app and its workers),
-// core.wasm next to it (host/wasm.ts finds it there) and koffi's native module
+// core.wasm next to it (host/core/wasm.ts finds it there) and koffi's native module
 // for the target, laid out where koffi's loader looks for it
 // (node_modules/@koromix/koffi-<target>/, resolved from the bundle). Nothing
 // else: no node_modules/ifpx, no environment variable, no source maps.
@@ -15,7 +15,7 @@ import { createRequire } from "node:module";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { coreWasmPath } from "./wasm.js";
+import { coreWasmPath } from "./core/wasm.js";
 import { IfpxError } from "./errors.js";
 
 export type BundleTarget = "linux-x64" | "linux-arm64";

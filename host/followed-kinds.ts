@@ -18,11 +18,11 @@
 // bring it back, only repeat the dump at each such message. On a real kernel
 // the only EINVAL a netlink receive gives is the spurious one a recvmsg racing
 // the start of a dump can leave in the socket error (no datagram is lost).
-import { KIND_LINK, KIND_ADDR, KIND_ROUTE, KIND_NEIGH } from "./core.js";
+import { Kind } from "./core/layout.js";
 import {
   RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH,
   RTMGRP_LINK, RTMGRP_NEIGH, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_IFADDR, RTMGRP_IPV6_ROUTE, RTMGRP_NEXTHOP,
-} from "./netlink-socket.js";
+} from "./netlink/socket.js";
 import { IfpxError } from "./errors.js";
 
 /** Kinds a listener can be asked to follow (links are always followed). */
@@ -41,7 +41,7 @@ export interface Refusal {
 export const EPERM = 1, EACCES = 13, EINVAL = 22, EPROTONOSUPPORT = 93, EOPNOTSUPP = 95;
 const ERRNO_NAMES: Record<number, string> = { [EPERM]: "EPERM", [EACCES]: "EACCES", [EINVAL]: "EINVAL", [EPROTONOSUPPORT]: "EPROTONOSUPPORT", [EOPNOTSUPP]: "EOPNOTSUPP" };
 
-const BIT_OF: Record<KindName, number> = { link: KIND_LINK, addr: KIND_ADDR, route: KIND_ROUTE, neigh: KIND_NEIGH };
+const BIT_OF: Record<KindName, number> = { link: Kind.LINK, addr: Kind.ADDR, route: Kind.ROUTE, neigh: Kind.NEIGH };
 const NAME_OF_DUMP: Record<number, KindName> = { [RTM_GETLINK]: "link", [RTM_GETADDR]: "addr", [RTM_GETROUTE]: "route", [RTM_GETNEIGH]: "neigh" };
 // the groups (bind-mask bits) that carry each kind's notifications
 const GROUPS_OF: Record<KindName, number> = {
@@ -72,9 +72,9 @@ export function kindOfGroupBit(bit: number): KindName {
   return "link";
 }
 
-/** Validate the option `kinds` and turn it into KIND_* bits (links always included). */
+/** Validate the option `kinds` and turn it into Kind bits (links always included). */
 export function parseKinds(kinds: readonly FollowKind[] | undefined): number {
-  if (kinds === undefined) return KIND_LINK | KIND_ADDR | KIND_ROUTE | KIND_NEIGH;
+  if (kinds === undefined) return Kind.LINK | Kind.ADDR | Kind.ROUTE | Kind.NEIGH;
   if (!Array.isArray(kinds) || kinds.some((k) => k !== "addr" && k !== "route" && k !== "neigh")) {
     throw new IfpxError("EINVAL", `kinds must be a list of "addr", "route" and "neigh", got ${JSON.stringify(kinds)}`);
   }
@@ -82,13 +82,13 @@ export function parseKinds(kinds: readonly FollowKind[] | undefined): number {
   if (kinds.includes("route") && !kinds.includes("addr")) {
     throw new IfpxError("EINVAL", `kinds: "route" needs "addr" (the kernel deletes IPv4 routes silently with the last address)`);
   }
-  let bits = KIND_LINK;
+  let bits: number = Kind.LINK;
   for (const k of kinds as readonly FollowKind[]) bits |= BIT_OF[k];
   return bits;
 }
 
 export class FollowedKinds {
-  /** KIND_* bits followed now */
+  /** Kind bits followed now */
   bits: number;
   readonly refused: Refusal[] = [];
   /** receives that failed with an unreadable-datagram errno (see isUnreadable) */
@@ -114,7 +114,7 @@ export class FollowedKinds {
 
   /**
    * A dump request of `type` failed with `errno`. A refusal: the kind is no
-   * longer followed, reported once; returns its KIND_* bit. Otherwise 0 (the
+   * longer followed, reported once; returns its Kind bit. Otherwise 0 (the
    * caller retries as before).
    */
   refuseDump(type: number, errno: number): number {

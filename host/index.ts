@@ -3,5 +3,5 @@ export { Ifpx, MAX_PORT_ID, type IfpxOptions, type ProxyInfo, type Callback, typ
   type ExternalQueue, type RingQueue, type AnyQueue, type PortBackend, type IfpxStats, type MirrorKind } from "./ifpx.js";
 export { IfpxError, type IfpxErrorCode } from "./errors.js";
 export * from "./record.js";
-export { Queue, QueueReader, type QueueOptions, type QueueHandle, type QueueMode } from "./queue.js";
+export { Queue, QueueReader, type QueueOptions, type QueueHandle, type QueueMode } from "./queues/queue.js";
 export { formatEvent } from "./format.js";

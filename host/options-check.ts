@@ -2,7 +2,7 @@
 // opened, so a bad value is an EINVAL at construction instead of a TypeError
 // later inside a timer or a netlink callback (where onError itself is called).
 import { IfpxError } from "./errors.js";
-import type { IfpxOptions, PortBackend } from "./ifpx.js";
+import type { IfpxOptions, PortBackend } from "./options.js";
 
 const PATH_MAX = 4096;
 const bad = (msg: string) => new IfpxError("EINVAL", msg);
@@ -21,7 +21,8 @@ export function checkOptions(opts: IfpxOptions | undefined | null): IfpxOptions 
   if (ports !== undefined) checkPorts(ports);
   if (reserve !== undefined && (reserve === null || typeof reserve !== "object")) throw bad("reserve must be an object of entry counts");
   if (dumpThread !== undefined && typeof dumpThread !== "boolean") throw bad("dumpThread must be a boolean");
-  // every option is listed here: one left out would be dropped silently (satisfies makes that a type error)
+  // families and kinds are checked where they are turned into dumps and groups (ifpx.ts, followed-kinds.ts).
+  // Every option is listed: one left out would be dropped silently (satisfies makes that a type error).
   return { netns, rcvbuf, onError, ports, reserve, families, dumpThread, kinds } satisfies { [K in keyof Required<IfpxOptions>]: IfpxOptions[K] };
 }
 

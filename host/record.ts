@@ -276,3 +276,17 @@ export const NUD_VALID = Nud.PERMANENT | Nud.NOARP | Nud.REACHABLE | Nud.PROBE |
 export function neighUsable(state: number): boolean {
   return (state & NUD_VALID) !== 0;
 }
+
+/**
+ * Write an OVERFLOW record (port and proxy none, `lost` records since the
+ * previous one) at dv[off..off+64): the one host-side builder, used by a
+ * replay's backlog and by RteRingQueue. The core builds its own in
+ * assembly/ring.ts from the same offsets (assembly/record.ts).
+ */
+export function writeOverflowRecord(dv: DataView, off: number, lost: number): void {
+  for (let i = 0; i < EVENT_SIZE; i += 4) dv.setUint32(off + i, 0, true);
+  dv.setUint16(off + Off.TYPE, EventType.OVERFLOW, true);
+  dv.setUint16(off + Off.PORT, PORT_NONE, true);
+  dv.setUint16(off + Off.PROXY, PORT_NONE, true);
+  dv.setUint32(off + Off.OVERFLOW_LOST, Math.min(lost, 0xffffffff), true);
+}

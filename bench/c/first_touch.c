@@ -1,13 +1,12 @@
 /*
  * What a MiB of fresh memory costs on this machine, printed in the bench's
- * header. On the VMs this project is measured on (a PVM guest with free page
- * reporting: /sys/module/page_reporting/parameters), memory a process frees
- * goes back to the host within ~2-10 s, and the next first touch of it costs
- * the host's fault: ~2.2 ms/MiB, against ~0.07 ms/MiB for pages freed a moment
- * ago. Runners that allocate tens of MiB (ifpx's mirror: ~48 MiB for 1M IPv4
- * routes; npm netlink's heap: ~700 MiB) pay it, by luck of which free pages
- * they get; the C reader allocates next to nothing. The figure explains the
- * spread of their times, it does not change them.
+ * header. On a guest with free page reporting
+ * (/sys/module/page_reporting/parameters), memory a process frees goes back
+ * to the host after a few seconds, and the next first touch of it costs the
+ * host's fault, many times a touch of pages freed a moment ago (bench/README.md
+ * has the figures). Runners that allocate tens of MiB pay it, by luck of which
+ * free pages they get; the C reader allocates next to nothing. The figure
+ * explains the spread of their times, it does not change them.
  *
  *   first_touch MIB  ->  {"mib":N,"firstMsPerMiB":..,"againMsPerMiB":..}
  *

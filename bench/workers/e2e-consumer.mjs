@@ -16,7 +16,7 @@ if (!isMainThread && workerData?.handle) await main(workerData);
 async function main(d) {
   const { register } = await import("tsx/esm/api");
   register();
-  const { QueueReader } = await import("../../host/queue-reader.ts");
+  const { QueueReader } = await import("../../host/queues/queue-reader.ts");
   const T_ROUTE_ADD = 7, T_CFG_DONE = 15, T_OVERFLOW = 19, T_END = 21, F_INITIAL = 1, AF_INET = 2;
   const rd = QueueReader.attach(d.handle);
   const ctl = new Int32Array(d.ctl);

@@ -12,8 +12,8 @@
 // With one producer and one consumer (the benchmark's rows) the check is the C
 // baseline's: one compare of the first word and one of the sequence per record,
 // the expected sequence in a register. The per-producer arrays of the general
-// check cost ~5 ns a record (a store-to-load chain through memory), as much as
-// the AS ring itself: they hid the difference between the rings being measured.
+// check (a store-to-load chain through memory) cost as much as the AS ring
+// itself: they hid the difference between the rings being measured.
 import { workerData, parentPort, isMainThread } from "node:worker_threads";
 
 // (a test runner may import this file in the main thread: do nothing there)
@@ -21,9 +21,11 @@ if (!isMainThread && workerData?.role) main(workerData);
 
 function main(d) {
 const REC = 64, W = 16; // bytes, i32 words per record
-// header word indexes (ring.ts offsets / 4)
-const SLOTS = 2, PROD_HEAD = 16, PROD_TAIL = 17, PROD_CACHE = 18, CONS_HEAD = 32, CONS_TAIL = 33, CONS_CACHE = 34, WAITERS = 48, CLOSED = 49;
-const HDR_WORDS = 96; // 384 bytes
+// header word indexes: the core's ring header (d.hdr, layout/shared-memory.json) / 4
+const H = d.hdr;
+const SLOTS = H.SLOTS / 4, PROD_HEAD = H.PROD_HEAD / 4, PROD_TAIL = H.PROD_TAIL / 4, PROD_CACHE = H.PROD_CACHE / 4,
+  CONS_HEAD = H.CONS_HEAD / 4, CONS_TAIL = H.CONS_TAIL / 4, CONS_CACHE = H.CONS_CACHE / 4, WAITERS = H.WAITERS / 4, CLOSED = H.CLOSED / 4;
+const HDR_WORDS = H.SIZE / 4;
 const F_SP = 1, F_SC = 2;
 // control words (d.ctl, Int32Array over a SharedArrayBuffer)
 const C_READY = 0, C_GO = 1, C_CONSUMED = 2;

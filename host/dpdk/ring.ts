@@ -9,15 +9,16 @@
 import { dpdk, DpdkError } from "./lib.js";
 import { requireEal } from "./eal.js";
 
-export const EVENT_SIZE = 64;
-export const EV_OVERFLOW = 19;
-export const PORT_NONE = 0xffff;
+import { EVENT_SIZE, EventType, PORT_NONE, writeOverflowRecord } from "../record.js";
+
+export { EVENT_SIZE, PORT_NONE };
+export const EV_OVERFLOW = EventType.OVERFLOW;
 /** rte_ring flags */
 export const RING_F_SP_ENQ = 0x1;
 export const RING_F_SC_DEQ = 0x2;
 export const SOCKET_ID_ANY = -1;
 
-import type { ExternalQueue } from "../external-queue.js";
+import type { ExternalQueue } from "../queues/external-queue.js";
 export type { ExternalQueue };
 
 export interface RingCreateOptions {
@@ -47,9 +48,6 @@ export class RteRingQueue implements ExternalQueue {
     this.name = name;
     this.owner = owner;
     this.capacity = dpdk().ring_capacity(ring);
-    this.ovView.setUint16(0, EV_OVERFLOW, true);
-    this.ovView.setUint16(2, PORT_NONE, true);
-    this.ovView.setUint16(4, PORT_NONE, true); // proxy_id: none
   }
 
   /** A new ring named `name` that holds `events` records (exactly). */
@@ -97,7 +95,7 @@ export class RteRingQueue implements ExternalQueue {
   /** Enqueue the owed OVERFLOW record if the consumer made room; true when none is owed. */
   flushOverflow(): boolean {
     if (this.closed || this.pending === 0) return true;
-    this.ovView.setUint32(16, Math.min(this.pending, 0xffffffff), true);
+    writeOverflowRecord(this.ovView, 0, this.pending);
     if (dpdk().enqueue_bulk(this.ring, this.overflowRec, 1) !== 1) return false;
     this.pending = 0;
     return true;

@@ -1,4 +1,4 @@
-// Dumps received on libuv's pool (host/dump-receiver.ts) while the main thread
+// Dumps received on libuv's pool (host/netlink/dump-receiver.ts) while the main thread
 // parses: the initial dump and a resync of a real table go that way and give
 // the kernel's table; close() while a call is in flight ends cleanly; with
 // dumpThread: false every dump stays on the main thread.

@@ -4,7 +4,7 @@
 // listen) made to fail on purpose: the failure must reach onError, the process
 // must live, the listener must carry on (and recover what it lost), and
 // nothing may be left unhandled. Failures are injected by wrapping the core's
-// exports or the socket of the instance under test (private fields, on purpose).
+// exports or the transport of the instance under test (private fields, on purpose).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Ifpx, EventType, type IfpxEvent, type ExternalQueue } from "../../host/index.js";
@@ -116,7 +116,7 @@ scenario("overflow timer: the flush throws; reported, the next loss flushes agai
 scenario("sync watchdog: a stalled resync whose restart throws; reported, the next tick restarts it", async (ns) => {
   const s = await setup(ns);
   try {
-    const sock = (s.ifpx as any).sock;
+    const sock = (s.ifpx as any).listener.transport;
     const send = sock.sendDump.bind(sock);
     let dropped = 0;
     sock.sendDump = (...a: unknown[]) => { if (dropped++ === 0) return; return send(...a); }; // the first request "lost"
@@ -132,7 +132,7 @@ scenario("sync watchdog: a stalled resync whose restart throws; reported, the ne
 scenario("dump request retry timer: sendto fails twice; reported, retried, the resync completes", async (ns) => {
   const s = await setup(ns);
   try {
-    const sock = (s.ifpx as any).sock;
+    const sock = (s.ifpx as any).listener.transport;
     const send = sock.sendDump.bind(sock);
     let fails = 2;
     sock.sendDump = (...a: unknown[]) => { if (fails-- > 0) throw Object.assign(new Error("ENOBUFS"), { errno: 105 }); return send(...a); };
@@ -209,8 +209,9 @@ scenario("late bind inside a callback: its deferred replay throws; reported, oth
 scenario("the poll handle cannot be restarted: the listener stops with EIO to onError; listen() again works", async (ns) => {
   const s = await setup(ns);
   try {
-    const poll = (s.ifpx as any).poll; // koffi's handle is frozen: stand in front of it
-    (s.ifpx as any).poll = { start() { throw new Injected("poll start"); }, stop: () => poll.stop(), close: () => poll.close() };
+    const transport = (s.ifpx as any).listener.transport;
+    const poll = transport.poll; // koffi's handle is frozen: stand in front of it
+    transport.poll = { start() { throw new Injected("poll start"); }, stop: () => poll.stop(), close: () => poll.close() };
     s.ifpx.pause();
     s.ifpx.resume();
     // (a pool call may still be in flight: its completion restarts the handle then)

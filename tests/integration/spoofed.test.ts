@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Ifpx } from "../../host/index.js";
-import { NetlinkSocket } from "../../host/netlink-socket.js";
+import { NetlinkSocket } from "../../host/netlink/socket.js";
 import * as libc from "../../host/libc.js";
 import { withNetns } from "./helpers/netns.js";
 import { Collector, sleep } from "./helpers/collector.js";

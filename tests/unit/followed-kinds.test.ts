@@ -4,8 +4,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { FollowedKinds, parseKinds, isRefusal, isUnreadable } from "../../host/followed-kinds.js";
-import { KIND_LINK, KIND_ADDR, KIND_ROUTE, KIND_NEIGH } from "../../host/core.js";
-import { RTM_GETNEIGH, RTM_GETROUTE, RTMGRP_LINK, RTMGRP_NEIGH, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_ROUTE, RTMGRP_NEXTHOP } from "../../host/netlink-socket.js";
+import { Kind } from "../../host/core/layout.js";
+const { LINK: KIND_LINK, ADDR: KIND_ADDR, ROUTE: KIND_ROUTE, NEIGH: KIND_NEIGH } = Kind;
+import { RTM_GETNEIGH, RTM_GETROUTE, RTMGRP_LINK, RTMGRP_NEIGH, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE, RTMGRP_IPV6_ROUTE, RTMGRP_NEXTHOP } from "../../host/netlink/socket.js";
 import { IfpxError } from "../../host/errors.js";
 
 const ALL_GROUPS = RTMGRP_LINK | RTMGRP_NEIGH | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE | RTMGRP_NEXTHOP;

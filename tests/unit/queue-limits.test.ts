@@ -4,9 +4,9 @@
 // ring, are typed errors; forged and stale handles are EINVAL, never a WASM trap.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createCore } from "../../host/wasm.js";
-import { Queue, QueueReader } from "../../host/queue.js";
-import { RingHdr } from "../../host/ring-layout.js";
+import { createCore } from "../../host/core/wasm.js";
+import { Queue, QueueReader } from "../../host/queues/queue.js";
+import { RingHdr } from "../../host/queues/ring-layout.js";
 import { IfpxError } from "../../host/errors.js";
 import { Ifpx } from "../../host/ifpx.js";
 

@@ -7,8 +7,8 @@ import * as assert from "uvu/assert";
 import { Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { runRingCase, type RingCase } from "../../bench/ring.js";
-import { createCore } from "../../host/wasm.js";
-import { Queue } from "../../host/queue.js";
+import { createCore } from "../../host/core/wasm.js";
+import { Queue } from "../../host/queues/queue.js";
 import { EventType } from "../../host/record.js";
 
 const workerUrl = new URL("./workers/ring-worker.mjs", import.meta.url);

@@ -1,9 +1,9 @@
 // Rings and the queue registry in one thread: edges, overflow, END, the TS API.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createCore } from "../../host/wasm.js";
-import { Queue, QueueReader } from "../../host/queue.js";
-import { RingHdr } from "../../host/queue-reader.js";
+import { createCore } from "../../host/core/wasm.js";
+import { Queue, QueueReader } from "../../host/queues/queue.js";
+import { RingHdr } from "../../host/queues/queue-reader.js";
 import { EventType, decodeEvent } from "../../host/record.js";
 
 const core = createCore();

@@ -16,7 +16,7 @@ if (!isMainThread && workerData?.handle) await main(workerData);
 async function main(d) {
   const { register } = await import("tsx/esm/api");
   register();
-  const { QueueReader } = await import("../../../host/queue-reader.ts");
+  const { QueueReader } = await import("../../../host/queues/queue-reader.ts");
   const rd = QueueReader.attach(d.handle);
   parentPort.postMessage({ attached: true });
   if (d.gate) {

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createCore } from "../../../host/wasm.ts";
+import { createCore } from "../../../host/core/wasm.ts";
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "fixtures");
 export const index = JSON.parse(readFileSync(join(FIXTURES, "index.json"), "utf8"));

@@ -9,7 +9,7 @@ if (!isMainThread && workerData?.handle) await main();
 
 async function main() {
 register();
-const { QueueReader } = await import("../../../host/queue-reader.ts");
+const { QueueReader } = await import("../../../host/queues/queue-reader.ts");
 const rd = QueueReader.attach(workerData.handle);
 parentPort.postMessage({ attached: true });
 const types = [];

@@ -3,13 +3,14 @@
 // instance, plus reader scratch areas so that readers in any thread can
 // dequeue without allocating. `queue.handle` goes to workers by postMessage
 // or workerData; `QueueReader.attach(handle)` consumes it.
-import type { CoreShare } from "./wasm.js";
+import type { CoreShare } from "../core/wasm.js";
 import { QueueReader, registerCoreExports, ringStats, type RingStats } from "./queue-reader.js";
 import { RING_MPMC, RING_SPSC, RingHdr, MAX_BURST, MAX_READERS, type QueueMode } from "./ring-layout.js";
 import type { QueueHandle } from "./ring-handle.js";
-import { IfpxError } from "./errors.js";
-import { callCore } from "./core-call.js";
-import { EVENT_SIZE } from "./record.js";
+import { IfpxError } from "../errors.js";
+import { callCore } from "../core/core-call.js";
+import { EVENT_SIZE } from "../record.js";
+import type { CoreExports } from "../core/exports.js";
 
 export { QueueReader, type QueueHandle, type QueueMode, type RingStats } from "./queue-reader.js";
 
@@ -24,14 +25,14 @@ export interface QueueOptions {
   maxReaders?: number;
 }
 
-export interface CoreLike { share: CoreShare; exports: any }
+export interface CoreLike { share: CoreShare; exports: CoreExports }
 
 export class Queue {
   readonly handle: QueueHandle;
   readonly ptr: number;
   readonly slots: number;
   readonly mode: QueueMode;
-  private readonly e: any;
+  private readonly e: CoreExports;
   private readonly staging: number;
   private readonly memory: WebAssembly.Memory;
 

@@ -2,7 +2,7 @@
 // allocator traps (`unreachable`) when memory.grow is refused, before it has
 // changed any state, so the trap can be reported as a typed error and the core
 // used on. Only for allocation calls made at the API boundary.
-import { IfpxError, type IfpxErrorCode } from "./errors.js";
+import { IfpxError, type IfpxErrorCode } from "../errors.js";
 
 export function callCore<T>(fn: () => T, code: IfpxErrorCode, what: string): T {
   try {

@@ -6,11 +6,12 @@
 // Waiting follows the protocol in assembly/ring.ts: announce in the ring's
 // waiters word, re-check, then Atomics.wait / Atomics.waitAsync on prod.tail;
 // the producer notifies only when waiters != 0.
-import { attachCore, type CoreShare } from "./wasm.js";
-import { decodeEvent, EventType, EVENT_SIZE, type IfpxEvent } from "./record.js";
+import { attachCore, type CoreShare } from "../core/wasm.js";
+import { decodeEvent, EventType, EVENT_SIZE, type IfpxEvent } from "../record.js";
 import { RingHdr } from "./ring-layout.js";
 import { checkQueueHandle, type QueueHandle } from "./ring-handle.js";
-import { IfpxError } from "./errors.js";
+import { IfpxError } from "../errors.js";
+import type { CoreExports } from "../core/exports.js";
 
 export { RingHdr, RING_SPSC, RING_MPMC, type QueueMode } from "./ring-layout.js";
 export type { QueueHandle } from "./ring-handle.js";
@@ -37,15 +38,15 @@ export interface ReaderStats extends RingStats {
   read: number;
 }
 
-const exportsCache = new WeakMap<WebAssembly.Memory, any>();
+const exportsCache = new WeakMap<WebAssembly.Memory, CoreExports>();
 
 /** Use these core exports for readers attached in this thread to that memory
  *  (Queue registers the main instance, so main-thread readers add no instance). */
-export function registerCoreExports(memory: WebAssembly.Memory, exports: any): void {
+export function registerCoreExports(memory: WebAssembly.Memory, exports: CoreExports): void {
   exportsCache.set(memory, exports);
 }
 
-function coreFor(share: CoreShare): any {
+function coreFor(share: CoreShare): CoreExports {
   let e = exportsCache.get(share.memory);
   if (!e) {
     try {
@@ -58,7 +59,7 @@ function coreFor(share: CoreShare): any {
   return e;
 }
 
-export function ringStats(e: any, ptr: number): RingStats {
+export function ringStats(e: CoreExports, ptr: number): RingStats {
   return {
     enqueued: e.ring_enqueued(ptr) >>> 0,
     dequeued: e.ring_dequeued(ptr) >>> 0,
@@ -80,7 +81,7 @@ export class QueueReader implements AsyncIterable<IfpxEvent> {
   /** byte offset of this reader's scratch area (record i at base + 64 i) */
   readonly base: number;
   readonly burst: number;
-  private readonly e: any;
+  private readonly e: CoreExports;
   private readonly i32: Int32Array;
   private readonly slot: number;
   private last = 0;
@@ -90,14 +91,14 @@ export class QueueReader implements AsyncIterable<IfpxEvent> {
 
   /** Attach in this thread. opts.exports: reuse an instance over the same memory.
    *  A handle that does not describe a queue of its memory: IfpxError EINVAL. */
-  static attach(handle: QueueHandle, opts: { exports?: any } = {}): QueueReader {
+  static attach(handle: QueueHandle, opts: { exports?: CoreExports } = {}): QueueReader {
     const h = checkQueueHandle(handle);
     const own = opts?.exports;
     if (own) registerCoreExports(h.memory, own);
     return new QueueReader(h, own ?? coreFor(h));
   }
 
-  private constructor(handle: QueueHandle, e: any) {
+  private constructor(handle: QueueHandle, e: CoreExports) {
     this.handle = handle;
     this.ptr = handle.ptr;
     this.e = e;

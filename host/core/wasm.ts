@@ -9,8 +9,9 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { instantiateSync } from "@assemblyscript/loader";
-import * as libc from "./libc.js";
-import { IfpxError } from "./errors.js";
+import * as libc from "../libc.js";
+import { IfpxError } from "../errors.js";
+import type { CoreExports } from "./exports.js";
 
 export interface CoreShare {
   module: WebAssembly.Module;
@@ -26,13 +27,14 @@ let compiled: WebAssembly.Module | undefined;
 /**
  * Where core.wasm is: the path in IFPX_CORE_WASM when set (a layout of one's
  * own); next to the running file (dist/ifpx.js, or an application bundle made
- * by `ifpx bundle`, which puts it there); ../dist when running from sources;
+ * by `ifpx bundle`, which puts it there); the repository's dist/ when running
+ * from sources (this file is host/core/wasm.ts);
  * or the installed package's (an application bundled by hand still finds
  * node_modules/ifpx/dist/core.wasm).
  */
 export function coreWasmPath(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, "core.wasm"), join(here, "..", "dist", "core.wasm")];
+  const candidates = [join(here, "core.wasm"), join(here, "..", "..", "dist", "core.wasm")];
   try { candidates.push(createRequire(import.meta.url).resolve("ifpx/core.wasm")); } catch { /* not installed */ }
   if (process.env.IFPX_CORE_WASM) candidates.unshift(process.env.IFPX_CORE_WASM);
   for (const p of candidates) if (p && existsSync(p)) return p;
@@ -51,11 +53,10 @@ export function coreModule(): WebAssembly.Module {
  * of V8's default: each function compiled by the baseline compiler (Liftoff)
  * on its first call, then recompiled by TurboFan in the background once hot.
  * With the default, that recompilation ran during the first full-table dump,
- * on the same two CPUs as the dump and with the hot loop still in baseline
- * code: 1M-route listen() median 0.371 s against 0.310 s compiled up front
- * (12 alternating runs, every pair in favour, slowest 0.457 vs 0.344 s; C
- * reader 0.241 s). The up-front compile takes ~50 ms, once per process, at
- * the first `new Ifpx()` / `createCore()`.
+ * on the same CPUs as the dump and with the hot loop still in baseline code,
+ * and the dump took measurably longer (bench/README.md, Measurements behind
+ * design choices). The up-front compile is paid once per process, at the
+ * first `new Ifpx()` / `createCore()`.
  *
  * V8 has no per-module switch: the two flags are set for this one synchronous
  * compile and restored. Not done when the user set either flag for node
@@ -83,7 +84,7 @@ function eagerCompileAllowed(): boolean {
   return !/liftoff|wasm-lazy-compilation/.test(given);
 }
 
-function instantiate(share: CoreShare): any {
+function instantiate(share: CoreShare): CoreExports {
   const imports = {
     env: {
       memory: share.memory,
@@ -95,7 +96,7 @@ function instantiate(share: CoreShare): any {
       },
     },
   };
-  return instantiateSync(share.module, imports).exports;
+  return instantiateSync(share.module, imports).exports as unknown as CoreExports;
 }
 
 /** An AssemblyScript string in memory (UTF-16, byte length in the word before it); "" if unreadable. */
@@ -115,8 +116,8 @@ function asString(memory: WebAssembly.Memory, ptr: number): string {
 /**
  * Ask for transparent huge pages on the memory's whole reservation. The
  * mirror's hash tables are large and touched at random: with 4 KiB pages a
- * full table costs tens of thousands of first-touch faults (~13 us each on
- * the VMs measured) and TLB misses; 2 MiB pages remove most of both. With THP
+ * full table costs tens of thousands of first-touch faults and TLB misses
+ * (bench/README.md); 2 MiB pages remove most of both. With THP
  * in "madvise" mode nothing happens without this call; failure is harmless.
  * IFPX_NO_HUGEPAGES=1 turns it off.
  */
@@ -130,7 +131,7 @@ function adviseHugePages(memory: WebAssembly.Memory): void {
 }
 
 /** The allocating instance: the one the receive loop owns. */
-export function createCore(): { share: CoreShare; exports: any } {
+export function createCore(): { share: CoreShare; exports: CoreExports } {
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
   adviseHugePages(memory);
   const share = { module: coreModule(), memory };
@@ -138,6 +139,6 @@ export function createCore(): { share: CoreShare; exports: any } {
 }
 
 /** A non-allocating instance over an existing share (worker threads). */
-export function attachCore(share: CoreShare): any {
+export function attachCore(share: CoreShare): CoreExports {
   return instantiate(share);
 }

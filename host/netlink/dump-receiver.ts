@@ -4,20 +4,19 @@
 // parsing alternate. Here recvmmsg() runs through koffi's .async (a pool
 // thread) into one of two banks of the core's receive buffer while the main
 // thread parses the other: the kernel's work overlaps with parsing, and no
-// thread has to be started (a worker took ~50 ms to boot, longer than a
-// 100k-route dump).
+// thread has to be started (booting a worker costs more than a mid-sized
+// dump takes).
 //
 // Each bank is 16 slots of 64 KiB (a dump datagram is at most 32 KiB; a
 // notification read meanwhile may be bigger); one call takes up to 16
-// datagrams (~10k IPv4 routes, ~2 ms of kernel work), so the round trip
-// through the pool costs little (8 per call: 1M-route dump median 0.330 s
-// against 0.313 s with 16, 10 alternating runs; C reader 0.216 s). Only one
-// call is ever in flight: datagrams stay in order, and the caller sends nothing on the socket while a
+// datagrams (some thousands of IPv4 routes), so the round trip through the
+// pool is paid rarely (bench/README.md has the measurements behind 16). Only one call is ever in flight: datagrams stay in order, and the caller sends nothing on the socket while a
 // call runs (recvmsg() continues a dump without holding the dump mutex; a dump
 // started meanwhile from another thread can leave a spurious EINVAL in the
 // socket error). koffi restores the call's errno around the callback.
-import * as libc from "./libc.js";
-import type { Core } from "./core.js";
+import * as libc from "../libc.js";
+import type { Core } from "../core/core.js";
+import type { DumpBatch, DumpDatagram } from "./transport.js";
 
 const SLOTS = 16;
 const SLOT_SIZE = 64 << 10;
@@ -26,12 +25,6 @@ const MMSG = 64; // struct mmsghdr on x86_64/aarch64: msghdr (56) + msg_len (4) 
 const IOV = 16;
 const NAME = 16; // sockaddr_nl (12), padded
 const MSG_TRUNC = 0x20;
-
-/** What one call received: `n` datagrams in `bank` (n <= 0: none, errno set unless EAGAIN). */
-export interface DumpBatch { bank: number; n: number; errno: number }
-
-/** One datagram of a batch: parse rx[off..end) unless spoofed or truncated. */
-export interface DumpDatagram { off: number; end: number; spoofed: boolean; truncated: boolean }
 
 interface Bank { vec: bigint; vecOff: number; nameOff: number; rxOff: number }
 

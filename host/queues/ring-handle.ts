@@ -4,10 +4,10 @@
 // any core function touches it. A bad pointer would otherwise trap inside
 // WASM, or silently overwrite a neighbouring ring. These run once per
 // queueAdd / attach, never per record.
-import { IfpxError } from "./errors.js";
+import { IfpxError } from "../errors.js";
 import { RingHdr, RING_MAGIC, RING_SPSC, RING_MPMC, MAX_BURST, MAX_READERS, type QueueMode } from "./ring-layout.js";
-import { EVENT_SIZE } from "./record.js";
-import type { CoreShare } from "./wasm.js";
+import { EVENT_SIZE } from "../record.js";
+import type { CoreShare } from "../core/wasm.js";
 
 /** Structured-clonable description of a queue (postMessage / workerData). */
 export interface QueueHandle extends CoreShare {

@@ -1,27 +1,19 @@
 // Typed access to the WASM core of the main thread: the receive buffer, the
 // staging area and the status block, as views over the shared memory.
 import { createCore, type CoreShare } from "./wasm.js";
-import { fromErrno } from "./errors.js";
+import { fromErrno } from "../errors.js";
+import type { CoreExports } from "./exports.js";
 
-export const RECORD_SIZE = 64;
+import { STATS, StatusOff, type CoreStatName } from "./layout.js";
+import { EVENT_SIZE } from "../record.js";
 
-// status block (assembly/core_exports.ts): next_off, flags, error, seq
-export const ST_DONE = 1;
-export const ST_ERROR = 2;
-export const ST_DUMP_INTR = 4;
-export const ST_JOB = 16;
-export const ST_NEXTHOP = 32;
-export const ST_ROUTES = 64;
-
-export const KIND_LINK = 1;
-export const KIND_ADDR = 2;
-export const KIND_ROUTE = 4;
-export const KIND_NEIGH = 8;
-export const KIND_ALL = 15;
+export { Kind, Status } from "./layout.js";
+export { CoreErrno } from "./exports.js";
+export const RECORD_SIZE = EVENT_SIZE;
 
 export class Core {
   readonly share: CoreShare;
-  readonly x: any;
+  readonly x: CoreExports;
   private u8!: Uint8Array;
   private dv!: DataView;
   private buffer: ArrayBufferLike | undefined;
@@ -60,7 +52,7 @@ export class Core {
 
   status(): { nextOff: number; flags: number; error: number; seq: number } {
     const v = this.view, p = this.statusPtr;
-    return { nextOff: v.getUint32(p, true), flags: v.getUint32(p + 4, true), error: v.getInt32(p + 8, true), seq: v.getUint32(p + 12, true) };
+    return { nextOff: v.getUint32(p + StatusOff.NEXT_OFF, true), flags: v.getUint32(p + StatusOff.FLAGS, true), error: v.getInt32(p + StatusOff.ERROR, true), seq: v.getUint32(p + StatusOff.SEQ, true) };
   }
 
   /** Throw an IfpxError for a negative errno returned by the core. */
@@ -70,14 +62,8 @@ export class Core {
   }
 }
 
-// stats block (assembly/state.ts): u32 counters in this order
-const STATS = ["messages", "malformed", "filtered", "staged", "link", "addr", "route", "neigh", "other", "done",
-  "errors", "dump_intr", "mirror_addr", "mirror_route4", "mirror_route6", "mirror_neigh", "via_ignored", "cloned",
-  "nexthops_over_cap", "implied_deletions", "mirror_grows", "sync_added", "sync_removed", "sync_changed", "generation",
-  "staging_grows", "seq", "acks", "nexthop_messages", "nexthop_changes", "nexthop_routes_unmirrored", "ipv4_unsettled"] as const;
-
-export function readCoreStats(core: Core): Record<(typeof STATS)[number], number> {
-  const out = {} as Record<(typeof STATS)[number], number>;
+export function readCoreStats(core: Core): Record<CoreStatName, number> {
+  const out = {} as Record<CoreStatName, number>;
   const dv = core.view;
   STATS.forEach((n, i) => { out[n] = dv.getUint32(core.statsPtr + 4 * i, true); });
   return out;

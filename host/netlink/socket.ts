@@ -1,9 +1,12 @@
 // A NETLINK_ROUTE socket: transport only. Parsing lives in the WASM core; this
 // file opens, subscribes, sends dump requests and receives datagrams straight
 // into WASM linear memory.
-import * as libc from "./libc.js";
-import { IfpxError } from "./errors.js";
-import { inNetns } from "./netns.js";
+import * as libc from "../libc.js";
+import { IfpxError } from "../errors.js";
+import { inNetns } from "../netns.js";
+import type { RecvResult } from "./transport.js";
+
+export type { RecvResult } from "./transport.js";
 
 export const RTMGRP_LINK = 0x1;
 export const RTMGRP_NEIGH = 0x4;
@@ -27,17 +30,6 @@ const NLM_F_DUMP = 0x300;
 // keeps the request valid for kernels with strict checking enabled.
 /** bytes of the family header that follows nlmsghdr in a dump request of each type */
 export const REQ_BODY: Record<number, number> = { [RTM_GETLINK]: 16, [RTM_GETADDR]: 8, [RTM_GETROUTE]: 12, [RTM_GETNEIGH]: 12 };
-
-export interface RecvResult {
-  /** bytes received (0 when nothing was pending) */
-  bytes: number;
-  /** errno of a failed recv (EAGAIN excluded), 0 otherwise */
-  errno: number;
-  /** the datagram did not come from the kernel and was discarded */
-  spoofed: boolean;
-  /** the datagram was larger than the space given: it was truncated */
-  truncated: boolean;
-}
 
 export interface NetlinkSocketOptions {
   groups?: number;

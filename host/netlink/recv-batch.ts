@@ -4,9 +4,12 @@
 // is read 32 datagrams at a time. Each datagram gets an 8 KiB slot (a
 // notification is far smaller; a larger one is reported truncated and the
 // listener resynchronises); the slots are then packed end to end so the core
-// parses one contiguous range. Dumps (32 KiB datagrams) keep using recv().
-import * as libc from "./libc.js";
-import type { Core } from "./core.js";
+// parses one contiguous range. Dumps (datagrams up to 32 KiB) are read by
+// dump-receiver.ts on libuv's pool, or one recv() at a time into 64 KiB of
+// room when the pool is not used (host/netlink/receiver.ts).
+import * as libc from "../libc.js";
+import type { Core } from "../core/core.js";
+import type { BatchResult } from "./transport.js";
 
 const SLOTS = 32;
 const SLOT_SIZE = 8192;
@@ -14,16 +17,6 @@ const MMSG = 64; // struct mmsghdr on x86_64/aarch64: msghdr (56) + msg_len (4) 
 const IOV = 16;
 const NAME = 16; // sockaddr_nl (12), padded
 const MSG_TRUNC = 0x20;
-
-export interface BatchResult {
-  /** bytes packed at rx[0..bytes) */
-  bytes: number;
-  datagrams: number;
-  spoofed: number;
-  truncated: number;
-  /** errno of a failed call (EAGAIN excluded), 0 otherwise */
-  errno: number;
-}
 
 export class BatchReceiver {
   private readonly vec: bigint;
