@@ -17,17 +17,7 @@ import { Ifpx, type IfpxEvent } from "../../host/index.js";
 import { withNetns, type Netns } from "./helpers/netns.js";
 import { Collector, sleep } from "./helpers/collector.js";
 import { twoProxies } from "./helpers/proxies.js";
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "./helpers/prng.js";
 
 /** One `ip -batch` line at random (ip's own syntax, without the leading "ip"). */
 function command(rnd: () => number): string {
@@ -111,7 +101,7 @@ for (const seed of seeds) {
     ns.ip("link", "set", "dum0", "up");
     const ifpx = new Ifpx({ netns: ns.name, onError: (e) => { throw e; } });
     const c = new Collector();
-    const rnd = mulberry32(seed);
+    const rnd = prng(seed);
     try {
       twoProxies(ns, ifpx, { a: ["198.51.100.10/24", "2001:db8:a::10/64"], b: ["198.51.101.10/24", "2001:db8:b::10/64"] });
       for (const a of ["203.0.113.10/24", "2001:db8:d::10/64"]) ns.ip(...(a.includes(":") ? ["-6"] : []), "addr", "add", a, "dev", "dum0");

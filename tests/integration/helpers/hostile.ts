@@ -3,17 +3,7 @@
 // (a typed IfpxError, or the caller's own exception from a getter it gave us).
 import { Ifpx, IfpxError, Queue, QueueReader, type AnyQueue } from "../../../host/index.js";
 
-/** mulberry32: small, seeded, reproducible */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from "./prng.js";
 
 /** The exception our hostile getters throw: it may reach the caller (it is theirs), nothing else may. */
 export const SENTINEL = new Error("hostile getter");
