@@ -30,14 +30,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-step() { printf '\n\033[1m### %s\033[0m\n' "$*"; }
-run() { printf '+ %s\n' "$*"; "$@" || printf '  (exit %d)\n' "$?"; }
-# Sends a command to the data plane and waits for its answer line (TAG ...).
-dp() {
-  local n; n=$(grep -c "^$2" "$tmp/out" || true)
-  echo "$1" >&3
-  until [ "$(grep -c "^$2\|^ERROR" "$tmp/out" || true)" -gt "$n" ]; do sleep 0.05; done
-}
+. examples/l3fwd/demo-lib.sh
 # The data plane's tables and counters, as it prints them.
 tables() {
   local from; from=$(wc -l <"$tmp/out")
