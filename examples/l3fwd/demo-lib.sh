@@ -9,3 +9,11 @@ dp() {
   echo "$1" >&3
   until [ "$(grep -c "^$2\|^ERROR" "$tmp/out" || true)" -gt "$n" ]; do sleep 0.05; done
 }
+# Waits for the data plane's READY line (it has started); exits if the data plane died first.
+wait_ready() {
+  until grep -q '^READY' "$tmp/out"; do
+    kill -0 "$dp_pid" 2>/dev/null || { cat "$tmp/err" >&2; exit 1; }
+    sleep 0.1
+  done
+  grep '^READY' "$tmp/out"
+}

@@ -55,11 +55,7 @@ ip netns exec "$R" node --import tsx examples/l3fwd/l3fwd.ts --port v0:dp0 --por
   <"$tmp/cmd" >"$tmp/out" 2>"$tmp/err" &
 dp_pid=$!
 exec 3>"$tmp/cmd"
-until grep -q '^READY' "$tmp/out"; do
-  kill -0 "$dp_pid" 2>/dev/null || { cat "$tmp/err" >&2; exit 1; }
-  sleep 0.1
-done
-grep '^READY' "$tmp/out"
+wait_ready
 tables
 
 step "addresses on the proxies (Linux configures them; the data plane learns the routes from ifpx)"

@@ -82,11 +82,7 @@ ip netns exec "$R" node --import tsx examples/l3fwd/l3fwd.ts --port v0:dp0 --por
   --routes4 $((N + 65536)) <"$tmp/cmd" >"$tmp/out" 2>"$tmp/err" &
 dp_pid=$!
 exec 3>"$tmp/cmd"
-until grep -q '^READY' "$tmp/out"; do
-  kill -0 "$dp_pid" 2>/dev/null || { cat "$tmp/err" >&2; exit 1; }
-  sleep 0.1
-done
-grep '^READY' "$tmp/out"
+wait_ready
 for i in 1 2 3; do ip -n "$R" addr add "10.0.$i.1/24" dev "dp$((i - 1))"; ip -n "$R" link set "dp$((i - 1))" up; done
 
 step "the peer's table: $N blackhole routes in its kernel, announced later by bgpd (redistribute kernel)"

@@ -9,7 +9,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { prepareL3fwd, kernelRoutes, dataplaneRoutes, kernelNeighbours, dataplaneNeighbours, diff, linuxForwarded, ipBatch, type Stats } from "../../examples/l3fwd/driver.js";
-import { l3fwdBed, ping, pingUntil, rxPackets, type L3fwdBed } from "./helpers/l3fwd.js";
+import { l3fwdBed, ping, pingUntil, rxPackets, waitStats as waitDpStats, type L3fwdBed } from "./helpers/l3fwd.js";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { ChildOutput } from "../../examples/dpdk-primary/driver.js";
 import type { Netns } from "./helpers/netns.js";
@@ -47,15 +47,7 @@ if (reason) {
   const N = 200;
   const h = (i: number) => bed.hosts[i - 1];
 
-  async function waitStats(what: string, ok: (s: Stats) => boolean, ms = 5000): Promise<Stats> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const s = await bed.dp.stats();
-      if (ok(s)) return s;
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms: ${JSON.stringify(s)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+  const waitStats = (what: string, ok: (s: Stats) => boolean, ms?: number) => waitDpStats(bed.dp, what, ok, ms);
 
   /** The data plane's routes and neighbours equal the kernel's on the proxies (retried while it converges). */
   async function assertTablesEqual(what: string, ms = 15000): Promise<number> {

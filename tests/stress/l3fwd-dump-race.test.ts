@@ -8,20 +8,12 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { prepareL3fwd, kernelRoutes, dataplaneRoutes, diff, ipBatch, type Stats } from "../../examples/l3fwd/driver.js";
-import { l3fwdBed, type L3fwdBed } from "../integration/helpers/l3fwd.js";
+import { l3fwdBed, waitStats as waitDpStats, type L3fwdBed } from "../integration/helpers/l3fwd.js";
 
 const reason = prepareL3fwd();
 if (reason) console.log(reason);
 let bed: L3fwdBed;
-async function waitStats(what: string, ok: (s: Stats) => boolean, ms = 5000): Promise<Stats> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const s = await bed.dp.stats();
-    if (ok(s)) return s;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms: ${JSON.stringify(s)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const waitStats = (what: string, ok: (s: Stats) => boolean, ms?: number) => waitDpStats(bed.dp, what, ok, ms);
 async function eq(what: string, ms = 15000): Promise<number> {
   const deadline = Date.now() + ms;
   for (;;) {

@@ -4,7 +4,7 @@
 // namespace helper's exit handler if the test process dies).
 import { execFileSync } from "node:child_process";
 import { createNetns, type Netns } from "./netns.js";
-import { L3fwd, wire, addProxyAddresses } from "../../../examples/l3fwd/driver.js";
+import { L3fwd, wire, addProxyAddresses, type Stats } from "../../../examples/l3fwd/driver.js";
 
 export interface L3fwdBed {
   router: Netns;
@@ -61,4 +61,15 @@ export async function pingUntil(ns: Netns, dst: string, ms = 5000): Promise<{ ok
 /** Packets received on a host's link (its kernel's own count). */
 export function rxPackets(ns: Netns, dev = "eth0"): number {
   return Number(ns.exec("cat", `/sys/class/net/${dev}/statistics/rx_packets`).trim());
+}
+
+/** Polls the data plane's counters until `ok` holds; throws with the last counters after `ms`. */
+export async function waitStats(dp: L3fwd, what: string, ok: (s: Stats) => boolean, ms = 5000): Promise<Stats> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const s = await dp.stats();
+    if (ok(s)) return s;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms: ${JSON.stringify(s)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
