@@ -39,6 +39,15 @@ export const IFLA_ADDRESS: u16 = 1;
 export const IFLA_IFNAME: u16 = 3;
 export const IFLA_MTU: u16 = 4;
 export const IFLA_OPERSTATE: u16 = 16;
+export const IFLA_LINK: u16 = 5;         // u32: the lower device (a VLAN's parent)
+export const IFLA_MASTER: u16 = 10;      // u32: the master device (VRF, bridge, bond)
+export const IFLA_LINKINFO: u16 = 18;    // nested: IFLA_INFO_*
+export const IFLA_LINK_NETNSID: u16 = 37; // s32: IFLA_LINK is an ifindex of another namespace
+export const IFLA_INFO_KIND: u16 = 1;    // string, NUL-terminated
+export const IFLA_INFO_DATA: u16 = 2;    // nested, per kind
+export const IFLA_VLAN_ID: u16 = 1;      // u16
+export const IFLA_VLAN_PROTOCOL: u16 = 5; // be16 TPID
+export const IFLA_VRF_TABLE: u16 = 1;    // u32
 
 export const IFA_ADDRESS: u16 = 1;
 export const IFA_LOCAL: u16 = 2;

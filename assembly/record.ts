@@ -28,7 +28,10 @@ export const EV_RESYNC_DONE: u16 = 18;
 export const EV_OVERFLOW: u16 = 19;
 export const EV_REPLAY_DONE: u16 = 20;
 export const EV_END: u16 = 21;
-export const EV_TYPE_COUNT: u16 = 22;
+export const EV_SUBIF_ADD: u16 = 22;
+export const EV_SUBIF_DEL: u16 = 23;
+export const EV_MASTER_CHANGE: u16 = 24;
+export const EV_TYPE_COUNT: u16 = 25;
 
 // flags
 export const F_INITIAL: u8 = 0x01;
@@ -76,3 +79,22 @@ export const R_NEIGH_FLAGS: u32 = 40;   // u8
 export const R_NEIGH_TYPE: u32 = 41;    // u8
 export const R_OVERFLOW_LOST: u32 = 16; // u32
 export const R_RESYNC_ADDED: u32 = 16;  // u32 x4: added, removed, changed, reason
+export const R_SUBIF_PARENT: u32 = 16;       // u16 parent proxy id
+export const R_SUBIF_ROOT: u32 = 18;         // u16 root proxy id
+export const R_SUBIF_PARENT_IFINDEX: u32 = 20; // u32
+export const R_SUBIF_VLAN: u32 = 24;         // u16 innermost VLAN id
+export const R_SUBIF_PROTO: u32 = 26;        // u16 its TPID, host order
+export const R_SUBIF_OUTER_VLAN: u32 = 28;   // u16 (QinQ) else 0
+export const R_SUBIF_OUTER_PROTO: u32 = 30;  // u16 (QinQ) else 0
+export const R_SUBIF_NAME: u32 = 32;         // char[16]
+export const R_MASTER_IFINDEX: u32 = 16;     // u32, 0: none
+export const R_MASTER_VRF_TABLE: u32 = 20;   // u32
+export const R_MASTER_KIND: u32 = 24;        // u8 MASTER_*
+export const R_MASTER_NAME: u32 = 32;        // char[16]
+
+// MASTER_CHANGE kinds
+export const MASTER_NONE: u8 = 0;
+export const MASTER_VRF: u8 = 1;
+export const MASTER_BRIDGE: u8 = 2;
+export const MASTER_BOND: u8 = 3;
+export const MASTER_OTHER: u8 = 4;

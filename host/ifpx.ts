@@ -14,7 +14,7 @@ import { createTap, resolveInterface } from "./tap.js";
 import { IfpxError, shown } from "./errors.js";
 import { inNetns } from "./netns.js";
 import * as libc from "./libc.js";
-import { decodeEvent, EventType, type IfpxEvent } from "./record.js";
+import { decodeEvent, EventType, EVENT_TYPE_COUNT, type IfpxEvent } from "./record.js";
 import { Queue, type QueueOptions } from "./queues/queue.js";
 import { FollowedKinds } from "./followed-kinds.js";
 import { reserveMirror, walkMirror, mirrorKind } from "./core/mirror.js";
@@ -338,7 +338,7 @@ export class Ifpx {
 
   /** rte_ifpx_events_available: bit (1 << type) for every type this platform reports. */
   eventsAvailable(): number {
-    return (1 << (EventType.END + 1)) - 1;
+    return (1 << EVENT_TYPE_COUNT) - 1;
   }
 
   /**

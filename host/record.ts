@@ -28,10 +28,13 @@ export const EventType = {
   OVERFLOW: 19,
   REPLAY_DONE: 20,
   END: 21,
+  SUBIF_ADD: 22,
+  SUBIF_DEL: 23,
+  MASTER_CHANGE: 24,
 } as const;
 export type EventTypeName = keyof typeof EventType;
 export type EventTypeId = (typeof EventType)[EventTypeName];
-export const EVENT_TYPE_COUNT = 22;
+export const EVENT_TYPE_COUNT = 25;
 export const EVENT_TYPE_NAMES: readonly EventTypeName[] = Object.freeze(
   (Object.keys(EventType) as EventTypeName[]).sort((a, b) => EventType[a] - EventType[b]),
 );
@@ -56,7 +59,17 @@ export const Off = {
   ROUTE_TABLE: 52, ROUTE_PRIO: 56, ROUTE_WEIGHT: 60, ROUTE_NHCOUNT: 61, ROUTE_TOS: 62,
   NEIGH_IP: 16, NEIGH_MAC: 32, NEIGH_STATE: 38, NEIGH_FLAGS: 40, NEIGH_TYPE: 41,
   OVERFLOW_LOST: 16, RESYNC_ADDED: 16,
+  SUBIF_PARENT: 16, SUBIF_ROOT: 18, SUBIF_PARENT_IFINDEX: 20, SUBIF_VLAN: 24, SUBIF_PROTO: 26,
+  SUBIF_OUTER_VLAN: 28, SUBIF_OUTER_PROTO: 30, SUBIF_NAME: 32,
+  MASTER_IFINDEX: 16, MASTER_VRF_TABLE: 20, MASTER_KIND: 24, MASTER_NAME: 32,
 } as const;
+
+/** MASTER_CHANGE's `kind` (IFPX_MASTER_* in ifpx_event.h) */
+export const MasterKind = { NONE: 0, VRF: 1, BRIDGE: 2, BOND: 3, OTHER: 4 } as const;
+export type MasterKindName = "none" | "vrf" | "bridge" | "bond" | "other";
+const MASTER_KIND_NAMES: readonly MasterKindName[] = ["none", "vrf", "bridge", "bond", "other"];
+/** VLAN tag protocols (TPID) as SUBIF events carry them */
+export const VlanProto = { DOT1Q: 0x8100, DOT1AD: 0x88a8 } as const;
 
 export interface EventBase {
   typeId: number;
@@ -103,11 +116,33 @@ export interface ResyncDoneEvent extends EventBase {
 export interface MarkerEvent extends EventBase {
   type: "CFG_DONE" | "PROXY_GONE" | "PORT_DONE" | "REPLAY_DONE" | "END";
 }
+/**
+ * SUBIF_ADD / SUBIF_DEL: `proxyId`/`ifindex` are the sub-interface's own;
+ * `portId` is a port bound to `rootProxy` (one copy per such port).
+ */
+export interface SubifEvent extends EventBase {
+  type: "SUBIF_ADD" | "SUBIF_DEL";
+  parentProxy: number; rootProxy: number; parentIfindex: number;
+  /** the innermost tag (the sub-interface's own) and its TPID (0x8100 802.1Q, 0x88a8 802.1ad) */
+  vlanId: number; vlanProto: number;
+  /** QinQ: the outer tag and its TPID; 0 for a single tag */
+  outerVlanId: number; outerVlanProto: number;
+  name: string;
+}
+/** MASTER_CHANGE: the proxy's master device (IFLA_MASTER); master 0: none. */
+export interface MasterChangeEvent extends EventBase {
+  type: "MASTER_CHANGE";
+  master: number; masterKind: MasterKindName; masterKindId: number;
+  /** the VRF's table when masterKind is "vrf", else 0 */
+  vrfTable: number;
+  masterName: string;
+}
 export interface UnknownEvent extends EventBase { type: "UNKNOWN" }
 
 export type IfpxEvent =
   | MacChangeEvent | MtuChangeEvent | LinkChangeEvent | AddrEvent | Addr6Event | RouteEvent | Route6Event
-  | NeighEvent | Neigh6Event | OverflowEvent | ResyncDoneEvent | MarkerEvent | UnknownEvent;
+  | NeighEvent | Neigh6Event | OverflowEvent | ResyncDoneEvent | MarkerEvent | SubifEvent | MasterChangeEvent
+  | UnknownEvent;
 
 const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, "0"));
@@ -115,6 +150,12 @@ for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, "0"));
 export function macToString(v: DataView, off: number): string {
   return `${HEX[v.getUint8(off)]}:${HEX[v.getUint8(off + 1)]}:${HEX[v.getUint8(off + 2)]}:` +
     `${HEX[v.getUint8(off + 3)]}:${HEX[v.getUint8(off + 4)]}:${HEX[v.getUint8(off + 5)]}`;
+}
+
+function cString(v: DataView, off: number, max: number): string {
+  let out = "";
+  for (let i = 0; i < max; i++) { const c = v.getUint8(off + i); if (!c) break; out += String.fromCharCode(c); }
+  return out;
 }
 
 /** Host-order IPv4 number to dotted text. */
@@ -254,6 +295,24 @@ export function decodeEvent(v: DataView, off: number): IfpxEvent {
       e.removed = v.getUint32(off + Off.RESYNC_ADDED + 4, true);
       e.changed = v.getUint32(off + Off.RESYNC_ADDED + 8, true);
       e.reason = v.getUint32(off + Off.RESYNC_ADDED + 12, true);
+      break;
+    case EventType.SUBIF_ADD:
+    case EventType.SUBIF_DEL:
+      e.parentProxy = v.getUint16(off + Off.SUBIF_PARENT, true);
+      e.rootProxy = v.getUint16(off + Off.SUBIF_ROOT, true);
+      e.parentIfindex = v.getUint32(off + Off.SUBIF_PARENT_IFINDEX, true);
+      e.vlanId = v.getUint16(off + Off.SUBIF_VLAN, true);
+      e.vlanProto = v.getUint16(off + Off.SUBIF_PROTO, true);
+      e.outerVlanId = v.getUint16(off + Off.SUBIF_OUTER_VLAN, true);
+      e.outerVlanProto = v.getUint16(off + Off.SUBIF_OUTER_PROTO, true);
+      e.name = cString(v, off + Off.SUBIF_NAME, 16);
+      break;
+    case EventType.MASTER_CHANGE:
+      e.master = v.getUint32(off + Off.MASTER_IFINDEX, true);
+      e.vrfTable = v.getUint32(off + Off.MASTER_VRF_TABLE, true);
+      e.masterKindId = v.getUint8(off + Off.MASTER_KIND);
+      e.masterKind = MASTER_KIND_NAMES[e.masterKindId] ?? "other";
+      e.masterName = cString(v, off + Off.MASTER_NAME, 16);
       break;
   }
   return e as IfpxEvent;

@@ -65,7 +65,7 @@ static const char *const type_names[IFPX_EVENT_TYPE_COUNT] = {
 	"ADDR6_ADD", "ADDR6_DEL", "ROUTE_ADD", "ROUTE_DEL", "ROUTE6_ADD",
 	"ROUTE6_DEL", "NEIGH_ADD", "NEIGH_DEL", "NEIGH6_ADD", "NEIGH6_DEL",
 	"CFG_DONE", "PROXY_GONE", "PORT_DONE", "RESYNC_DONE", "OVERFLOW",
-	"REPLAY_DONE", "END",
+	"REPLAY_DONE", "END", "SUBIF_ADD", "SUBIF_DEL", "MASTER_CHANGE",
 };
 
 static volatile sig_atomic_t stop;

@@ -7,7 +7,7 @@
 import type { Core } from "../core/core.js";
 import { RECORD_SIZE } from "../core/core.js";
 import { IfpxError, shown } from "../errors.js";
-import { decodeEvent, EventType, type IfpxEvent } from "../record.js";
+import { decodeEvent, EventType, EVENT_TYPE_COUNT, type IfpxEvent } from "../record.js";
 import { consumes } from "../callback-result.js";
 import { guarded, type Reporter } from "../safe-timer.js";
 import type { ExternalQueue } from "../queues/external-queue.js";
@@ -36,7 +36,7 @@ export interface Backlog {
 }
 
 export class Delivery {
-  readonly callbacks: (Callback | undefined)[] = new Array(EventType.END + 1).fill(undefined);
+  readonly callbacks: (Callback | undefined)[] = new Array(EVENT_TYPE_COUNT).fill(undefined);
   // each ring with the pointer checked when it was added (a getter cannot change it later)
   readonly rings = new Map<RingQueue, number>();
   readonly externals = new Set<ExternalQueue>();
@@ -56,7 +56,7 @@ export class Delivery {
     if (!Array.isArray(list)) throw new IfpxError("EINVAL", "registerCallbacks takes an array of {type, callback}");
     for (const r of list) {
       if (!r || typeof r !== "object" || !isType(r.type) || typeof r.callback !== "function") {
-        throw new IfpxError("EINVAL", `bad callback registration: type must be an EventType (0..${EventType.END}) and callback a function`);
+        throw new IfpxError("EINVAL", `bad callback registration: type must be an EventType (0..${EVENT_TYPE_COUNT - 1}) and callback a function`);
       }
     }
     // the checked values: getters are read once
@@ -102,7 +102,7 @@ export class Delivery {
   updateWanted(): void {
     let mask = 0;
     if (this.rings.size || this.externals.size || this.backlogs.size) mask = 0xffffffff;
-    else for (let t = 0; t <= EventType.END; t++) if (this.callbacks[t]) mask |= 1 << t;
+    else for (let t = 0; t < EVENT_TYPE_COUNT; t++) if (this.callbacks[t]) mask |= 1 << t;
     this.core.x.set_wanted(mask >>> 0);
   }
 
@@ -200,5 +200,5 @@ export class Delivery {
 }
 
 function isType(t: unknown): t is number {
-  return Number.isInteger(t) && (t as number) >= 0 && (t as number) <= EventType.END;
+  return Number.isInteger(t) && (t as number) >= 0 && (t as number) < EVENT_TYPE_COUNT;
 }

@@ -48,7 +48,10 @@ enum ifpx_event_type {
 	IFPX_OVERFLOW = 19,    /* this ring was full: `lost` records were not enqueued */
 	IFPX_REPLAY_DONE = 20, /* a replay of current state into this ring is complete */
 	IFPX_END = 21,         /* end of stream: the queue was removed or the listener closed */
-	IFPX_EVENT_TYPE_COUNT = 22
+	IFPX_SUBIF_ADD = 22,   /* a VLAN/QinQ child of a proxy became a proxy itself (option subinterfaces) */
+	IFPX_SUBIF_DEL = 23,   /* that sub-interface was deleted (or left its parent): its proxy and bindings are gone */
+	IFPX_MASTER_CHANGE = 24, /* the proxy's master device (VRF, bridge, bond) changed, or is reported initially */
+	IFPX_EVENT_TYPE_COUNT = 25
 };
 
 /* header.flags */
@@ -145,6 +148,39 @@ struct ifpx_neigh6_change {        /* NEIGH6_ADD / NEIGH6_DEL */
 	uint8_t ntf_flags;
 	uint8_t ndm_type;
 };
+/* SUBIF_ADD / SUBIF_DEL. h.proxy_id and h.ifindex are the sub-interface's own;
+ * one copy goes to each port bound to root_proxy (the proxy with no VLAN
+ * under it), so the data plane learns "port N has a sub-interface with these
+ * tags". A single tag: outer_vlan = outer_proto = 0. QinQ (a VLAN on a VLAN of
+ * a proxy): the outer tag is the parent's. */
+struct ifpx_subif_change {
+	uint16_t parent_proxy;         /* proxy id of the interface it sits on (a proxy or a sub-interface) */
+	uint16_t root_proxy;           /* proxy id of the untagged proxy under every tag */
+	uint32_t parent_ifindex;
+	uint16_t vlan_id;              /* the innermost tag: this interface's own VLAN id */
+	uint16_t vlan_proto;           /* its TPID in host order: 0x8100 (802.1Q) or 0x88a8 (802.1ad) */
+	uint16_t outer_vlan;           /* QinQ: the outer tag's VLAN id, else 0 */
+	uint16_t outer_proto;          /* QinQ: the outer tag's TPID, else 0 */
+	char name[16];                 /* the sub-interface's name (IFLA_IFNAME), NUL-terminated */
+};
+/* MASTER_CHANGE: the proxy's IFLA_MASTER. Reported in the initial state when
+ * the proxy has a master, and whenever it changes (master 0: it left). */
+struct ifpx_master_change {
+	uint32_t master;               /* ifindex of the master device, 0 for none */
+	uint32_t vrf_table;            /* the master's VRF table (IFLA_VRF_TABLE) when kind is VRF, else 0 */
+	uint8_t kind;                  /* IFPX_MASTER_* */
+	uint8_t reserved[7];
+	char name[16];                 /* the master's name, NUL-terminated ("" when unknown or none) */
+};
+#define IFPX_MASTER_NONE   0
+#define IFPX_MASTER_VRF    1
+#define IFPX_MASTER_BRIDGE 2
+#define IFPX_MASTER_BOND   3
+#define IFPX_MASTER_OTHER  4       /* a master whose kind ifpx does not name, or not seen yet */
+
+#define IFPX_VLAN_PROTO_8021Q  0x8100
+#define IFPX_VLAN_PROTO_8021AD 0x88a8
+
 struct ifpx_overflow { uint32_t lost; };              /* OVERFLOW */
 struct ifpx_resync_done { uint32_t added, removed, changed, reason; }; /* RESYNC_DONE */
 
@@ -162,6 +198,8 @@ struct ifpx_event {
 		struct ifpx_neigh6_change neigh6_change;
 		struct ifpx_overflow overflow;
 		struct ifpx_resync_done resync_done;
+		struct ifpx_subif_change subif_change;
+		struct ifpx_master_change master_change;
 		uint8_t raw[48];
 	};
 };

@@ -14,14 +14,14 @@ const root = new URL("../../", import.meta.url);
 test("EventType matches the C enum and assembly/record.ts", () => {
   const h = readFileSync(new URL("native/include/ifpx_event.h", root), "utf8");
   const c = [...h.matchAll(/IFPX_([A-Z0-9_]+) = (\d+),/g)].filter((m) => m[1] !== "EVENT_TYPE_COUNT");
-  assert.is(c.length, 22);
+  assert.is(c.length, 25);
   for (const [, name, v] of c) assert.is((EventType as any)[name], Number(v), name);
-  assert.is(EVENT_TYPE_COUNT, 22);
-  assert.is(EVENT_TYPE_NAMES.length, 22);
+  assert.is(EVENT_TYPE_COUNT, 25);
+  assert.is(EVENT_TYPE_NAMES.length, 25);
   EVENT_TYPE_NAMES.forEach((n, i) => assert.is(EventType[n], i));
   const as = readFileSync(new URL("assembly/record.ts", root), "utf8");
   for (const [, name, v] of as.matchAll(/export const EV_([A-Z0-9_]+): u16 = (\d+);/g)) {
-    if (name === "TYPE_COUNT") assert.is(Number(v), 22);
+    if (name === "TYPE_COUNT") assert.is(Number(v), 25);
     else assert.is((EventType as any)[name], Number(v), name);
   }
   for (const [, name, v] of h.matchAll(/#define IFPX_F_([A-Z]+)\s+(0x[0-9a-f]+)/g)) {
@@ -153,6 +153,28 @@ test("markers, OVERFLOW, RESYNC_DONE, unknown", () => {
   const u = dec(rec(99));
   assert.is(u.type, "UNKNOWN");
   assert.is(u.typeId, 99);
+});
+
+test("SUBIF_ADD/DEL and MASTER_CHANGE", () => {
+  const name = (v: DataView, off: number, t: string) => [...t].forEach((c, i) => v.setUint8(off + i, c.charCodeAt(i)));
+  for (const type of ["SUBIF_ADD", "SUBIF_DEL"] as const) {
+    const e = dec(rec(EventType[type], (v) => {
+      v.setUint16(16, 0x8001, true); v.setUint16(18, 7, true); v.setUint32(20, 12, true);
+      v.setUint16(24, 300, true); v.setUint16(26, 0x8100, true); v.setUint16(28, 200, true); v.setUint16(30, 0x88a8, true);
+      name(v, 32, "dp0.200.300");
+    }));
+    checkHeader(e, type);
+    assert.equal([e.parentProxy, e.rootProxy, e.parentIfindex, e.vlanId, e.vlanProto, e.outerVlanId, e.outerVlanProto, e.name],
+      [0x8001, 7, 12, 300, 0x8100, 200, 0x88a8, "dp0.200.300"]);
+  }
+  const m = dec(rec(EventType.MASTER_CHANGE, (v) => {
+    v.setUint32(16, 44, true); v.setUint32(20, 1010, true); v.setUint8(24, 1); name(v, 32, "vrf-blue");
+  }));
+  checkHeader(m, "MASTER_CHANGE");
+  assert.equal([m.master, m.vrfTable, m.masterKind, m.masterKindId, m.masterName], [44, 1010, "vrf", 1, "vrf-blue"]);
+  // a full 16-byte name without its NUL stops at the field's end
+  const f = dec(rec(EventType.MASTER_CHANGE, (v) => { v.setUint8(24, 9); name(v, 32, "abcdefghijklmnopq"); }));
+  assert.equal([f.masterKind, f.masterName], ["other", "abcdefghijklmnop"]);
 });
 
 test("address text", () => {

@@ -27,6 +27,12 @@ const OFFSETS: Record<string, string> = {
   R_NEIGH_IP: "neigh_change.ip", R_NEIGH_MAC: "neigh_change.mac", R_NEIGH_STATE: "neigh_change.state",
   R_NEIGH_FLAGS: "neigh_change.ntf_flags", R_NEIGH_TYPE: "neigh_change.ndm_type",
   R_OVERFLOW_LOST: "overflow.lost", R_RESYNC_ADDED: "resync_done.added",
+  R_SUBIF_PARENT: "subif_change.parent_proxy", R_SUBIF_ROOT: "subif_change.root_proxy",
+  R_SUBIF_PARENT_IFINDEX: "subif_change.parent_ifindex", R_SUBIF_VLAN: "subif_change.vlan_id",
+  R_SUBIF_PROTO: "subif_change.vlan_proto", R_SUBIF_OUTER_VLAN: "subif_change.outer_vlan",
+  R_SUBIF_OUTER_PROTO: "subif_change.outer_proto", R_SUBIF_NAME: "subif_change.name",
+  R_MASTER_IFINDEX: "master_change.master", R_MASTER_VRF_TABLE: "master_change.vrf_table",
+  R_MASTER_KIND: "master_change.kind", R_MASTER_NAME: "master_change.name",
 };
 // the IPv6 variants share the v4 offsets in record.ts: check them too
 const SAME_AS: [string, string][] = [
@@ -45,6 +51,9 @@ const ENUMS: Record<string, string> = {
   EV_NEIGH_ADD: "IFPX_NEIGH_ADD", EV_NEIGH_DEL: "IFPX_NEIGH_DEL", EV_NEIGH6_ADD: "IFPX_NEIGH6_ADD", EV_NEIGH6_DEL: "IFPX_NEIGH6_DEL",
   EV_CFG_DONE: "IFPX_CFG_DONE", EV_PROXY_GONE: "IFPX_PROXY_GONE", EV_PORT_DONE: "IFPX_PORT_DONE",
   EV_RESYNC_DONE: "IFPX_RESYNC_DONE", EV_OVERFLOW: "IFPX_OVERFLOW", EV_REPLAY_DONE: "IFPX_REPLAY_DONE", EV_END: "IFPX_END",
+  EV_SUBIF_ADD: "IFPX_SUBIF_ADD", EV_SUBIF_DEL: "IFPX_SUBIF_DEL", EV_MASTER_CHANGE: "IFPX_MASTER_CHANGE",
+  MASTER_NONE: "IFPX_MASTER_NONE", MASTER_VRF: "IFPX_MASTER_VRF", MASTER_BRIDGE: "IFPX_MASTER_BRIDGE",
+  MASTER_BOND: "IFPX_MASTER_BOND", MASTER_OTHER: "IFPX_MASTER_OTHER",
   EV_TYPE_COUNT: "IFPX_EVENT_TYPE_COUNT", F_INITIAL: "IFPX_F_INITIAL", F_REPLACE: "IFPX_F_REPLACE", F_LOCAL: "IFPX_F_LOCAL",
   F_RESYNC: "IFPX_F_RESYNC", F_MULTIPATH: "IFPX_F_MULTIPATH", EVENT_SIZE: "sizeof(struct ifpx_event)", PORT_NONE: "IFPX_PORT_NONE",
 };
