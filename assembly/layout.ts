@@ -118,6 +118,15 @@ export const P_LINKGEN: usize = 52; // u32 generation of the last link message
 export const P_NADDR: usize = 56; // u32 mirror addresses
 export const P_NROUTE: usize = 60; // u32 mirror route next hops
 export const P_NNEIGH: usize = 64; // u32 mirror neighbours
+export const P_MASTER: usize = 68; // u32 IFLA_MASTER ifindex (0 none)
+export const P_SUBIF: usize = 72; // u8 1: a sub-interface the core made a proxy of (option subinterfaces)
+export const P_SUBIF_PARENT: usize = 74; // u16 sub-interface: parent proxy id
+export const P_SUBIF_ROOT: usize = 76; // u16 sub-interface: root (untagged) proxy id
+export const P_SUBIF_VLAN: usize = 78; // u16 sub-interface: its VLAN id
+export const P_SUBIF_PROTO: usize = 80; // u16 sub-interface: its TPID, host order
+export const P_SUBIF_OUTER_VLAN: usize = 82; // u16 sub-interface (QinQ): outer VLAN id, else 0
+export const P_SUBIF_OUTER_PROTO: usize = 84; // u16 sub-interface (QinQ): outer TPID, else 0
+export const P_SUBIF_PARENT_IFINDEX: usize = 88; // i32 sub-interface: parent ifindex
 export const PROXY_SIZE: usize = 96;
 export const PROXY_NAME_LEN: u32 = 16; // bytes of NAME
 
