@@ -126,6 +126,10 @@ export function process_impl(off: u32, len: u32): u32 {
     pos += align4(mlen);
     if (pos > len) pos = len;
     if (nahead > 0) nahead--;
+    // A DONE or ERROR ends the call: the status block holds one seq and one
+    // error, and the host must see them in order (an ERROR ENOBUFS that only
+    // postpones a dump, then that dump's DONE in the same read).
+    if (load<u32>(st + ST_FLAGS) & (STF_DONE | STF_ERROR)) break;
   }
   store<u32>(S + O_SINK, sink);
   if (job_active()) status_or(STF_JOB);
