@@ -25,7 +25,7 @@ import { e_slot } from "./entries";
 import { m_delete } from "./mirror";
 import { sync_begin_impl, sync_end_step_impl } from "./sync";
 import { replay_begin_impl, replay_step_impl } from "./replay";
-import { JOB_NONE } from "./implied_deletions";
+import { JOB_NONE, job_active, job_run } from "./implied_deletions";
 import { O_JOB, HEAP_MAX_BLOCK } from "./state";
 import { KB_ADDR, KB_ROUTE, KB_ROUTE6, KB_NEIGH } from "./layout";
 
@@ -158,6 +158,21 @@ export function sync_end_step(): u32 {
   if (!S) return 0;
   stage_reset();
   const n = sync_end_step_impl();
+  refresh_counts();
+  return n;
+}
+
+/**
+ * The next chunk of a pending implied-deletion job (assembly/implied_deletions.ts),
+ * staged for delivery to everyone; 0 when none is pending. A replay snapshot
+ * calls it first: its deletes are live changes, not part of one queue's
+ * snapshot. The message that started the job stays marked to be skipped.
+ */
+export function job_step(): u32 {
+  if (!S) return 0;
+  stage_reset();
+  if (job_active()) job_run();
+  const n = nstaged();
   refresh_counts();
   return n;
 }

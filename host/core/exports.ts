@@ -24,6 +24,7 @@ export interface CoreExports {
   ports_of_proxy(proxy: number, out: number, max: number): number;
   sync_begin(kinds: number, flags: number): void;
   sync_end_step(): number;
+  job_step(): number;
   replay_begin(proxy: number, port: number): void;
   replay_step(): number;
   stage_marker(type: number, port: number, a: number, b: number, c: number, d: number): number;
@@ -78,7 +79,7 @@ export interface CoreExports {
 export const CORE_EXPORT_ARITY: Readonly<Record<keyof CoreExports, number>> = {
   core_version: 0, core_init: 0, rx_ptr: 0, rx_cap: 0, status_ptr: 0, stats_ptr: 0, staged_ptr: 0, seq_last: 0,
   process: 2, proxy_add: 2, proxy_remove: 1, proxy_set_ifindex: 2, proxy_info_ptr: 1, is_proxy: 1, port_bind: 2,
-  port_unbind: 1, proxy_of_port: 1, ports_of_proxy: 3, sync_begin: 2, sync_end_step: 0, replay_begin: 2,
+  port_unbind: 1, proxy_of_port: 1, ports_of_proxy: 3, sync_begin: 2, sync_end_step: 0, job_step: 0, replay_begin: 2,
   replay_step: 0, stage_marker: 6, set_wanted: 1, mirror_count: 2, query_begin: 2, query_step: 0, query_status: 0,
   query_ptr: 0, mirror_reserve: 2,
   ring_version: 0, ring_hdr_size: 0, ring_flag_spsc: 0, ring_flag_mpmc: 0, ring_max_slots: 0, ring_size: 1,

@@ -110,6 +110,11 @@ export class QueueSet {
     d.whenIdle(() => {
       if (d.backlogs.get(q) !== b) return;
       const take = (n: number) => { const p = this.core.stagedPtr; b.chunks.push(this.core.bytes.slice(p, p + n * RECORD_SIZE)); };
+      // A callback may ask for the replay between two chunks of an implied-
+      // deletion job: its deletes are live changes for every consumer (this
+      // queue gets them as live records too), so finish it first.
+      for (let n = x.job_step() >>> 0; n; n = x.job_step() >>> 0) d.deliverStaged(n);
+      if (d.backlogs.get(q) !== b) return;
       x.replay_begin(-1, -1);
       for (let n = x.replay_step() >>> 0; n; n = x.replay_step() >>> 0) take(n);
       take(x.stage_marker(EventType.REPLAY_DONE, 0xffff, 0, 0, 0, 0) >>> 0);
