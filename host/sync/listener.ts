@@ -196,6 +196,9 @@ export class Listener {
       // replace or delete among routes sharing an identity, a proxy down under
       // a multipath route with next hops elsewhere (assembly/implied_deletions.ts).
       if (st.flags & Status.ROUTES) { c.routeResyncs++; this.sync.resync(Kind.ROUTE); }
+      // More live deletions during the sync than the core could remember
+      // (assembly/tombstones.ts): its dump may bring some back; dump again.
+      if (st.flags & Status.SYNC_AGAIN) this.sync.again();
       if (dumping && (st.flags & (Status.DONE | Status.ERROR))) this.sync.status(st.flags & (Status.DONE | Status.ERROR), st.error, st.seq);
       if (st.nextOff <= p && !job) break; // the core could not advance: never spin
       p = st.nextOff;

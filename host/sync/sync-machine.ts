@@ -105,6 +105,11 @@ export class SyncMachine {
     else this.state = { phase: "wanted", kinds: (s.phase === "wanted" ? s.kinds : 0) | kinds };
   }
 
+  /** The running sync again, from the first step, once its current dump is over. */
+  again(): void {
+    if (this.state.phase === "dumping") this.state.restart = true;
+  }
+
   /** Everything again, from the first step if a sync is running (an adopted interface, resync()). */
   restartAll(): boolean {
     const s = this.state;
