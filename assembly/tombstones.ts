@@ -8,7 +8,16 @@
 // take as present (it carries the sync's generation) and keep for good. So a
 // dump entry (NLM_F_MULTI) that matches a tombstone is older than the
 // deletion and is ignored, unless a live add of the same key came in between
-// (it clears the tombstone: the entry exists again).
+// (it clears the tombstone: the entry exists again). Dump and live are told
+// apart by NLM_F_MULTI: dump messages carry it, notifications do not (the
+// kernel's notify paths set at most CREATE/EXCL/REPLACE/APPEND; every
+// notification recorded in tests/fixtures on 6.18, multipath routes included,
+// has no NLM_F_MULTI, every dump message has it).
+//
+// What a tombstone costs: an entry the kernel re-creates WITHOUT a
+// notification after a notified deletion stays out of the mirror until its
+// next notification (a neighbour re-created INCOMPLETE, say), as it would
+// without a sync.
 //
 // The set: TOMB_SLOTS slots of TOMB_SLOT bytes, linear probing, emptied when a
 // sync begins and when it ends (sync.ts). Slot: +0 u8 state (0 empty, 1
