@@ -60,7 +60,7 @@ export function live_flags(kb: u32): u8 {
  */
 export function sync_deleted(k: u32, e: usize): void {
   if (load<u32>(S + O_SYNC + SY_ACTIVE) == 0 || (load<u32>(S + O_SYNC + SY_KINDS) & kind_bit(k)) == 0) return;
-  // full: what this sync's dump says about later deletions cannot be trusted
+  // full: what this sync's dump says about later deletions cannot be trusted: the host resyncs after it
   if (!tomb_add(k, e)) status_or(STF_SYNC_AGAIN);
 }
 /** a live message added or changed the kind k entry with key c */

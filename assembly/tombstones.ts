@@ -25,7 +25,7 @@
 // intact; adding the key again reuses it), +1 u8 kind, +4 u32 key hash,
 // +8 the key as a mirror entry of that kind (entries.ts: a route's key is
 // its next hop, as the mirror stores it). Full at load 0.7: tomb_add says so
-// and the caller has the sync begin again (sync.ts).
+// and the caller asks for a resync after the sync (sync.ts, Status SYNC_AGAIN).
 //
 // State (16 B at S + O_TOMB): +0 usize slots, +8 u32 slots taken,
 // +12 u32 tombstones (state 1; 0: every look-up is skipped).

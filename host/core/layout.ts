@@ -111,7 +111,7 @@ export const Status = {
   NEXTHOP: 32,
   /** an IPv4 change the messages leave open (parse_route.ts, implied_deletions.ts): resync routes */
   ROUTES: 64,
-  /** the running sync's deletions outgrew its tombstones (tombstones.ts): begin the sync again once its current dump is over */
+  /** the running sync's deletions outgrew its tombstones (tombstones.ts): resync its kinds once it is over */
   SYNC_AGAIN: 128,
 } as const;
 
