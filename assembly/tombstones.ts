@@ -9,10 +9,10 @@
 // dump entry (NLM_F_MULTI) that matches a tombstone is older than the
 // deletion and is ignored, unless a live add of the same key came in between
 // (it clears the tombstone: the entry exists again). Dump and live are told
-// apart by NLM_F_MULTI: dump messages carry it, notifications do not (the
-// kernel's notify paths set at most CREATE/EXCL/REPLACE/APPEND; every
-// notification recorded in tests/fixtures on 6.18, multipath routes included,
-// has no NLM_F_MULTI, every dump message has it).
+// apart by NLM_F_MULTI: dump messages carry it, notifications do not
+// (every notification recorded in tests/fixtures on 6.18, multipath routes
+// and IPv6 sibling deletions included, has no NLM_F_MULTI; every dump
+// message has it).
 //
 // What a tombstone costs: an entry the kernel re-creates WITHOUT a
 // notification after a notified deletion stays out of the mirror until its
