@@ -10,6 +10,7 @@ import { SCRATCH_SIZE } from "./scratch";
 import { QUERY_CAP } from "./query";
 import { NHSET_SLOTS } from "./nexthops";
 import { GW6_SLOTS } from "./gw6";
+import { tomb_init } from "./tombstones";
 
 // 2 MiB: dumps received on the pool fill it as two banks of 16 x 64 KiB (host/netlink/dump-receiver.ts)
 export const RX_CAP: u32 = 2048 * 1024;
@@ -32,6 +33,7 @@ export function core_init_impl(): void {
   store<u32>(S + O_WANTED, 0xffffffff);
   store<usize>(S + O_NHSET, zalloc(<usize>NHSET_SLOTS << 2));
   store<usize>(S + O_GW6, zalloc(<usize>GW6_SLOTS << 4));
+  tomb_init();
   proxies_init();
   t_init(K_ADDR, 1024, A_SIZE);
   t_init(K_R4, 1 << 16, R4_SIZE);

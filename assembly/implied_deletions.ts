@@ -26,6 +26,9 @@
 //   full purge of the proxy (DELs for all it had, IPv4 multipath routes through
 //   it entirely, then PROXY_GONE per bound port).
 //
+// A dump datagram filled before such a deletion may still list the entries:
+// they are tombstones of the running sync too (sync_deleted, tombstones.ts).
+//
 // Such a job can touch many entries, so it runs in chunks that fit staging:
 // process() stops BEFORE the triggering message's successor and leaves next_off
 // on the triggering message with a skip mark; the next process() (or
@@ -41,6 +44,7 @@ import { nstaged, stage_free, tmpl_begin, emit } from "./staging";
 import { max_ports, unbind_all, proxy_mark_gone } from "./proxies";
 import { EV_PROXY_GONE } from "./record";
 import { RT_SCOPE_HOST } from "./nl";
+import { sync_deleted } from "./sync";
 
 // fields of the job state (the layout above)
 const J_TYPE: usize = 0;
@@ -114,6 +118,7 @@ function kill_multipath(e: usize, flags: u8, force: bool): u32 {
     if (i == RUN_END) break;
     const found = t_at(k, i);
     stage_entry(k, found, false, flags, -1);
+    sync_deleted(k, found);
     m_delete(k, found);
     stat_inc(SS_IMPLIED_DELETIONS);
     removed++;
@@ -161,6 +166,7 @@ export function job_run(): bool {
         }
         if (!room(1)) { store<u32>(o + J_CURSOR, i); store<u32>(o + J_MUT, t_mut(k)); return false; }
         stage_entry(k, e, false, flags, -1);
+        sync_deleted(k, e);
         m_delete(k, e);
         continue;
       }
@@ -178,6 +184,7 @@ export function job_run(): bool {
       }
       if (!room(1)) { store<u32>(o + J_CURSOR, i); store<u32>(o + J_MUT, t_mut(k)); return false; }
       stage_entry(k, e, false, flags, -1);
+      sync_deleted(k, e);
       m_delete(k, e);
       stat_inc(SS_IMPLIED_DELETIONS);
     }

@@ -62,6 +62,7 @@ export const STF_ACK: u32 = 8; // NLMSG_ERROR with error 0
 export const STF_JOB: u32 = 16; // an implied-deletion job is pending: call process again from next_off (it finishes the job before parsing further)
 export const STF_NEXTHOP: u32 = 32; // a nexthop object used by a mirrored route changed: resync routes (nexthops.ts)
 export const STF_ROUTES: u32 = 64; // an IPv4 change the messages leave open (parse_route.ts, implied_deletions.ts): resync routes
+export const STF_SYNC_AGAIN: u32 = 128; // the running sync's deletions outgrew its tombstones (tombstones.ts): resync its kinds once it is over
 
 // Stats block (stats_ptr()): u32 counters, cumulative since core_init, in this order. The host reports them
 // by these names (stats().core).

@@ -1,7 +1,7 @@
 // RTM_NEWADDR / RTM_DELADDR for proxies. Key: (proxy, family, address, prefixlen).
-import { AF_INET, AF_INET6, RTM_DELADDR, IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS } from "./nl";
+import { AF_INET, AF_INET6, RTM_DELADDR, IFA_ADDRESS, IFA_LOCAL, IFA_FLAGS, NLM_F_MULTI } from "./nl";
 import { bswap32, cpy16, zero8 } from "./mem";
-import { IFA_ATTRS, ifa_family, ifa_prefixlen, ifa_flags, ifa_scope, ifa_index } from "./headers";
+import { IFA_ATTRS, nlh_flags, ifa_family, ifa_prefixlen, ifa_flags, ifa_scope, ifa_index } from "./headers";
 import { attr_parse, pol, tb_attr, attr_data, attr_u32, POL_ADDR, POL_U32 } from "./attrs";
 import { cand, msg_tb } from "./scratch";
 import { stat_inc, SS_FILTERED, SS_OTHER } from "./state";
@@ -9,7 +9,7 @@ import { slot_of_ifindex } from "./proxies";
 import { K_ADDR, t_find } from "./table";
 import { E_SLOT, A_FAMILY, A_PREFIX, A_ADDR, A_GEN, A_FLAGS, A_SCOPE, A_SIZE } from "./entries";
 import { stage_entry, m_insert, m_delete } from "./mirror";
-import { live_flags, note_added, note_changed, cur_gen, KB_ADDR } from "./sync";
+import { live_flags, note_added, note_changed, cur_gen, sync_deleted, sync_live, sync_dump_stale, KB_ADDR } from "./sync";
 import { job_start, unsettled_elsewhere, JOB_LASTADDR } from "./implied_deletions";
 
 // ifa_flags is 8 bits; IFA_F_NOPREFIXROUTE, MANAGETEMPADDR... only fit IFA_FLAGS
@@ -52,6 +52,11 @@ export function handle_addr(m: usize, mlen: u32, type: u16): bool {
   store<u32>(c + A_GEN, cur_gen());
 
   const flags = live_flags(KB_ADDR);
+  // (dumps carry NLM_F_MULTI; notifications never do)
+  const dumped = (nlh_flags(m) & NLM_F_MULTI) != 0;
+  if (type == RTM_DELADDR) sync_deleted(K_ADDR, c);
+  else if (!dumped) sync_live(K_ADDR, c);
+  else if (sync_dump_stale(K_ADDR, c)) return true;
   const e = t_find(K_ADDR, c, false);
   if (type == RTM_DELADDR) {
     if (!e) return true;

@@ -4,9 +4,9 @@
 // s09-neigh-del, s15-neigh6-del); the first is reported faithfully (NEIGH_ADD,
 // REPLACE, state FAILED, mac zero), as `ip neigh show` would show it; the DEL
 // reports the last MAC the entry had (N_LASTMAC), as upstream's event does.
-import { AF_INET, AF_INET6, RTM_DELNEIGH, NDA_DST, NDA_LLADDR, NUD_NOARP, RTN_BROADCAST, RTN_MULTICAST } from "./nl";
+import { AF_INET, AF_INET6, RTM_DELNEIGH, NDA_DST, NDA_LLADDR, NUD_NOARP, RTN_BROADCAST, RTN_MULTICAST, NLM_F_MULTI } from "./nl";
 import { bswap32, cpy16, zero8 } from "./mem";
-import { NDM_ATTRS, ndm_family, ndm_index, ndm_state, ndm_flags, ndm_type } from "./headers";
+import { NDM_ATTRS, nlh_flags, ndm_family, ndm_index, ndm_state, ndm_flags, ndm_type } from "./headers";
 import { attr_parse, pol, tb_attr, attr_data, attr_len, POL_ADDR } from "./attrs";
 import { cand, msg_tb } from "./scratch";
 import { stat_inc, SS_FILTERED, SS_OTHER } from "./state";
@@ -14,7 +14,7 @@ import { slot_of_ifindex } from "./proxies";
 import { K_NEIGH, t_find } from "./table";
 import { E_SLOT, N_FAMILY, N_TYPE, N_DST, N_GEN, N_MAC, N_STATE, N_FLAGS, N_LASTMAC, N_SIZE } from "./entries";
 import { stage_entry, m_insert, m_delete } from "./mirror";
-import { live_flags, note_added, note_changed, cur_gen, KB_NEIGH } from "./sync";
+import { live_flags, note_added, note_changed, cur_gen, sync_deleted, sync_live, sync_dump_stale, KB_NEIGH } from "./sync";
 import { F_REPLACE } from "./record";
 
 const NEIGH_POLICY: u64 = pol(NDA_DST, POL_ADDR);
@@ -59,6 +59,11 @@ export function handle_neigh(m: usize, mlen: u32, type: u16): bool {
   store<u8>(c + N_FLAGS, nflags);
 
   const flags = live_flags(KB_NEIGH);
+  // (dumps carry NLM_F_MULTI; notifications never do)
+  const dumped = (nlh_flags(m) & NLM_F_MULTI) != 0;
+  if (type == RTM_DELNEIGH) sync_deleted(K_NEIGH, c);
+  else if (!dumped) sync_live(K_NEIGH, c);
+  else if (sync_dump_stale(K_NEIGH, c)) return true;
   const e = t_find(K_NEIGH, c, false);
   if (type == RTM_DELNEIGH) {
     if (!e) return true;

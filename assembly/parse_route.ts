@@ -23,7 +23,8 @@ import { K_R4, K_R6, t_find_h, t_slot, t_at } from "./table";
 import { E_SLOT, RT_DSTLEN, RT_TOS, RT_TABLE, RT_PRIO, RT_DST, R4_GW, R6_GW, R4_SIZE, R6_SIZE, R4_EFLAGS, EF_GW6, EF_ALIASES,
   RA_TYPE, RA_PROTO, RA_SCOPE, RA_WEIGHT, RA_NHCOUNT, r_attr, gen_off, e_hash } from "./entries";
 import { stage_entry, m_insert_h, m_delete, ident_first, ident_next, RUN_END } from "./mirror";
-import { live_flags, note_added, note_changed, cur_gen, KB_ROUTE } from "./sync";
+import { live_flags, note_added, note_changed, cur_gen, sync_deleted, sync_live, sync_dump_stale, KB_ROUTE } from "./sync";
+import { tomb_none } from "./tombstones";
 import { F_REPLACE } from "./record";
 
 // A decoded route message (route_decode), at most LA_SLOT bytes (scratch.ts):
@@ -94,10 +95,11 @@ export function route_home(d: usize): usize {
 }
 
 // next hops through proxies of one message (scratch.ts NH_OFF): {u8 slot, u8 weight,
-// u8 EF_GW6 when gw is a gw6.ts id, pad, gw[16] at +4 (IPv4 host order), pad}
+// u8 EF_GW6 when gw is a gw6.ts id, u8 stale (route_new), gw[16] at +4 (IPv4 host order), pad}
 const NH_SLOT: usize = 0;
 const NH_WEIGHT: usize = 1;
 const NH_EFLAGS: usize = 2;
+const NH_STALE: usize = 3;
 const NH_GW: usize = 4;
 @inline function nh_at(i: u32): usize { return scratch() + NH_OFF + <usize>i * NH_SIZE; }
 
@@ -201,7 +203,7 @@ function in_msg(k: u32, e: usize, nnh: u32): bool {
   return false;
 }
 
-/** remove entries of c's identity: all (keep=false) or those not in the message */
+/** remove entries of c's identity: all (keep=false) or those not in the message (a live one) */
 function remove_ident(k: u32, c: usize, h: u32, nnh: u32, keep: bool, flags: u8): void {
   for (;;) {
     let victim: usize = 0;
@@ -211,6 +213,7 @@ function remove_ident(k: u32, c: usize, h: u32, nnh: u32, keep: bool, flags: u8)
     }
     if (!victim) return;
     stage_entry(k, victim, false, flags, -1);
+    sync_deleted(k, victim);
     m_delete(k, victim); // entries move: the walk starts again
   }
 }
@@ -336,6 +339,7 @@ export function handle_route(m: usize, type: u16, nlflags: u16, d: usize): bool 
   const v4 = k == K_R4;
   for (let j: u32 = 0; j < nnh; j++) {
     cand_nh(v4, c, nh_at(j));
+    sync_deleted(k, c); // (absent too: the first dump may not have brought it yet)
     const e = t_find_h(k, c, true, h);
     if (e) { stage_entry(k, e, false, flags, -1); m_delete(k, e); }
   }
@@ -356,10 +360,26 @@ export function handle_route(m: usize, type: u16, nlflags: u16, d: usize): bool 
   const gen = cur_gen();
   const addflags: u8 = flags | ((replace && known) ? F_REPLACE : 0);
   if (nhid && nnh > 0) nhset_add(nhid);
+  // A dump datagram filled before a live deletion of some of its next hops
+  // (tombstones.ts): those are skipped, and so are its attributes for the
+  // next hops the mirror has (the live messages since are newer; an IPv6
+  // sibling's nh_count, say, was lowered by siblings_lost).
+  let stale = false;
+  if (dumped && !tomb_none()) {
+    for (let j: u32 = 0; j < nnh; j++) {
+      const x = nh_at(j);
+      cand_nh(v4, c, x);
+      const gone = sync_dump_stale(k, c);
+      store<u8>(x + NH_STALE, gone ? 1 : 0);
+      if (gone) stale = true;
+    }
+  }
   const rtype = rtm_type(m), proto = rtm_protocol(m), scope = rtm_scope(m);
   for (let j: u32 = 0; j < nnh; j++) {
     const x = nh_at(j);
+    if (stale && load<u8>(x + NH_STALE)) continue;
     cand_nh(v4, c, x);
+    if (!dumped) sync_live(k, c);
     store<u8>(c + ra + RA_TYPE, rtype);
     store<u8>(c + ra + RA_PROTO, proto);
     store<u8>(c + ra + RA_SCOPE, scope);
@@ -380,6 +400,7 @@ export function handle_route(m: usize, type: u16, nlflags: u16, d: usize): bool 
     // by this dump already; a live append comes after every other route.
     if (joined && (dumped ? load<u32>(e + go) == gen : (nlflags & NLM_F_APPEND) != 0)) continue;
     store<u32>(e + go, gen);
+    if (stale) continue;
     // type..nh_count (5 bytes); eflags (dead mark) is ours and stays
     if (load<u32>(e + ra) != load<u32>(c + ra) || load<u8>(e + ra + 4) != load<u8>(c + ra + 4)) {
       store<u32>(e + ra, load<u32>(c + ra));

@@ -15,7 +15,13 @@
 // from this sync and its sweep is skipped (a full table's sweep reads the
 // whole table, for nothing after a first dump).
 // Counters: stats SS_SYNC_ADDED / REMOVED / CHANGED, SS_GENERATION.
-import { S, O_SYNC, O_R4LAST, O_STATUS, ST_SYNC, SS_GENERATION, SS_SYNC_ADDED, SS_SYNC_REMOVED, SS_SYNC_CHANGED, stat_get, stat_set, stat_inc } from "./state";
+//
+// A live deletion can reach us before a dump datagram that still lists the
+// entry (tombstones.ts): while the sync covers its kind, what live messages
+// delete is remembered (sync_deleted), and dump entries that match are
+// ignored (sync_dump_stale) until a live add clears the key (sync_live).
+import { S, O_SYNC, O_R4LAST, O_STATUS, ST_SYNC, STF_SYNC_AGAIN, SS_GENERATION, SS_SYNC_ADDED, SS_SYNC_REMOVED, SS_SYNC_CHANGED,
+  stat_get, stat_set, stat_inc, status_or } from "./state";
 import { K_ADDR, K_R4, K_R6, K_NEIGH, KINDS, t_cap, t_at, t_mut, t_count } from "./table";
 import { gen_off } from "./entries";
 import { stage_entry, m_delete } from "./mirror";
@@ -24,6 +30,7 @@ import { max_ports, pslot, PROXY_MAX, P_USED, P_GONE, P_KNOWN, P_LINKGEN } from 
 import { job_active, job_run, job_start, JOB_PURGE } from "./implied_deletions";
 import { F_RESYNC } from "./record";
 import { nhset_clear } from "./nexthops";
+import { tomb_none, tomb_add, tomb_clear, tomb_has, tomb_reset } from "./tombstones";
 
 // fields of the sync state (the layout above)
 const SY_ACTIVE: usize = 0;
@@ -47,6 +54,20 @@ export function live_flags(kb: u32): u8 {
   if (load<u32>(S + O_SYNC + SY_ACTIVE) != 0 && (load<u32>(S + O_SYNC + SY_KINDS) & kb) != 0) return <u8>load<u32>(S + O_SYNC + SY_FLAGS);
   return 0;
 }
+/**
+ * A live message deleted the kind k entry with key e (or found it absent:
+ * during the first dump the mirror may not have it yet).
+ */
+export function sync_deleted(k: u32, e: usize): void {
+  if (load<u32>(S + O_SYNC + SY_ACTIVE) == 0 || (load<u32>(S + O_SYNC + SY_KINDS) & kind_bit(k)) == 0) return;
+  // full: what this sync's dump says about later deletions cannot be trusted: the host resyncs after it
+  if (!tomb_add(k, e)) status_or(STF_SYNC_AGAIN);
+}
+/** a live message added or changed the kind k entry with key c */
+@inline export function sync_live(k: u32, c: usize): void { if (!tomb_none()) tomb_clear(k, c); }
+/** a dump's kind k entry with key c: was it deleted after the dump read it? */
+@inline export function sync_dump_stale(k: u32, c: usize): bool { return !tomb_none() && tomb_has(k, c); }
+
 export function note_added(kb: u32): void {
   if (load<u32>(S + O_SYNC + SY_ACTIVE) != 0 && (load<u32>(S + O_SYNC + SY_KINDS) & kb) != 0) stat_inc(SS_SYNC_ADDED);
 }
@@ -68,6 +89,7 @@ export function sync_begin_impl(kinds: u32, flags: u32): void {
   store<u32>(o + SY_EMPTY, empty);
   // the route dump refills it with the ids routes use now
   if (kinds & KB_ROUTE) nhset_clear();
+  tomb_reset(); // a new dump, requested after every deletion seen so far
   stat_set(SS_GENERATION, stat_get(SS_GENERATION) + 1);
   stat_set(SS_SYNC_ADDED, 0);
   stat_set(SS_SYNC_REMOVED, 0);
@@ -147,6 +169,7 @@ export function sync_end_step_impl(): u32 {
     if (n > 0) return n; // report the last chunk; the next call ends the sync
     store<u32>(o + SY_ACTIVE, 0);
     store<u32>(S + O_STATUS + ST_SYNC, 0);
+    tomb_reset();
     return 0;
   }
 }

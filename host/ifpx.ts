@@ -53,7 +53,7 @@ export class Ifpx {
   private readonly queues: QueueSet;
   private listener: Listener | undefined;
   private closed = false;
-  private readonly counters: ListenerCounters = { datagrams: 0, spoofed: 0, overruns: 0, resyncs: 0, nexthopResyncs: 0, routeResyncs: 0, dumpRetries: 0, syncStalls: 0, dumpThreadDatagrams: 0 };
+  private readonly counters: ListenerCounters = { datagrams: 0, spoofed: 0, overruns: 0, resyncs: 0, nexthopResyncs: 0, routeResyncs: 0, tombstoneResyncs: 0, dumpRetries: 0, syncStalls: 0, dumpThreadDatagrams: 0 };
   private readonly dumps: DumpRequest[];
   private readonly groups: number;
   private readonly followed: FollowedKinds;

@@ -69,6 +69,8 @@ export interface IfpxStats {
   nexthopResyncs: number;
   /** resyncs of the routes asked because an IPv4 change left the outcome open: a replace or delete among routes sharing an identity (`ip route append`: the message does not say which route), or a proxy going down under a multipath route that also uses interfaces which are no proxies (whether those next hops are alive decides whether the route stays) */
   routeResyncs: number;
+  /** syncs followed by another because more deletions were announced during them than the core remembers (a deletion announced before a dump datagram listing the entry must not bring it back; assembly/tombstones.ts) */
+  tombstoneResyncs: number;
   dumpRetries: number;
   /** syncs that saw no datagram for 2 s and were dumped again (a dropped reply) */
   syncStalls: number;

@@ -111,6 +111,8 @@ export const Status = {
   NEXTHOP: 32,
   /** an IPv4 change the messages leave open (parse_route.ts, implied_deletions.ts): resync routes */
   ROUTES: 64,
+  /** the running sync's deletions outgrew its tombstones (tombstones.ts): resync its kinds once it is over */
+  SYNC_AGAIN: 128,
 } as const;
 
 /** Stats block (stats_ptr()): u32 counters, cumulative since core_init, in this order. The host reports them by these names (stats().core). */

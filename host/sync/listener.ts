@@ -15,7 +15,7 @@ import { SyncMachine, type DumpRequest } from "./sync-machine.js";
 import type { Clock } from "./clock.js";
 
 export interface ListenerCounters {
-  datagrams: number; spoofed: number; overruns: number; resyncs: number; nexthopResyncs: number; routeResyncs: number;
+  datagrams: number; spoofed: number; overruns: number; resyncs: number; nexthopResyncs: number; routeResyncs: number; tombstoneResyncs: number;
   dumpRetries: number; syncStalls: number; dumpThreadDatagrams: number;
 }
 
@@ -196,6 +196,10 @@ export class Listener {
       // replace or delete among routes sharing an identity, a proxy down under
       // a multipath route with next hops elsewhere (assembly/implied_deletions.ts).
       if (st.flags & Status.ROUTES) { c.routeResyncs++; this.sync.resync(Kind.ROUTE); }
+      // More live deletions during the sync than the core could remember
+      // (assembly/tombstones.ts): its dump may bring some back; once it is
+      // over, dump again.
+      if (st.flags & Status.SYNC_AGAIN) { c.tombstoneResyncs++; this.sync.again(); }
       if (dumping && (st.flags & (Status.DONE | Status.ERROR))) this.sync.status(st.flags & (Status.DONE | Status.ERROR), st.error, st.seq);
       if (st.nextOff <= p && !job) break; // the core could not advance: never spin
       p = st.nextOff;

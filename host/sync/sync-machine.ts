@@ -77,6 +77,8 @@ const RETRY_SEND_MS = 100;
 export class SyncMachine {
   state: SyncState = { phase: "idle" };
   private seq = 0;
+  /** kinds to resync once the running sync is over (again()) */
+  private againKinds = 0;
   private progressAt = 0;
   private watchdog: Timer | undefined;
   /** work that needs the mirror complete (late binds' replays): run when the sync is over */
@@ -103,6 +105,16 @@ export class SyncMachine {
     const s = this.state;
     if (s.phase === "dumping") { s.restart = true; s.kinds |= kinds; }
     else this.state = { phase: "wanted", kinds: (s.phase === "wanted" ? s.kinds : 0) | kinds };
+  }
+
+  /**
+   * The running sync's kinds again once it is over (its sweep done and
+   * CFG_DONE / RESYNC_DONE delivered): a resync, not a restart, so that
+   * deletions outpacing the core's tombstones (assembly/tombstones.ts) can
+   * delay a correction, never the end of a sync.
+   */
+  again(): void {
+    if (this.state.phase === "dumping") this.againKinds |= this.state.kinds;
   }
 
   /** Everything again, from the first step if a sync is running (an adopted interface, resync()). */
@@ -140,6 +152,7 @@ export class SyncMachine {
 
   stop(): void {
     this.state = { phase: "idle" };
+    this.againKinds = 0;
     this.afterSync.length = 0;
     this.watchdog?.cancel();
     this.watchdog = undefined;
@@ -234,6 +247,7 @@ export class SyncMachine {
   private restart(s: Dumping): void {
     this.p.counters.dumpRetries++;
     s.restart = false;
+    this.againKinds = 0; // (this round dumps them again)
     s.step = 0;
     s.kinds &= this.p.followed.bits;
     s.dumps = this.dumpsOf(s.kinds);
@@ -245,6 +259,7 @@ export class SyncMachine {
     const x = this.p.core.x;
     for (let n = x.sync_end_step() >>> 0; n; n = x.sync_end_step() >>> 0) this.p.deliverStaged(n);
     if (this.state === s) this.state = { phase: "idle" };
+    if (this.againKinds) { this.resync(this.againKinds); this.againKinds = 0; }
     if (s.reason === "initial") {
       this.p.marker(EventType.CFG_DONE, 0xffff);
       this.p.initialDone();
