@@ -12,6 +12,9 @@ export interface DpdkPortBackend {
   createProxyByDevarg(devarg: string): { id: number; ifindex: number; name: string };
   destroyProxy(id: number): void;
   isValidPort(id: number): boolean;
+  /** MAC, MTU (rte_eth_macaddr_get, rte_eth_dev_get_mtu) and link (rte_eth_link_get_nowait);
+   *  a port that no longer exists is down */
+  linkOf(port: number): { mac: string; mtu: number; up: boolean };
 }
 
 export function createDpdkPortBackend(eal: EalOptions = {}): DpdkPortBackend {
@@ -33,5 +36,11 @@ export function createDpdkPortBackend(eal: EalOptions = {}): DpdkPortBackend {
     },
     destroyProxy(id) { up(); DpdkPorts.destroy(id); },
     isValidPort(id) { up(); return DpdkPorts.isValid(id); },
+    linkOf(port) {
+      up();
+      if (!DpdkPorts.isValid(port)) return { mac: "", mtu: 0, up: false };
+      const i = DpdkPorts.info(port);
+      return { mac: i.mac, mtu: i.mtu, up: DpdkPorts.linkUp(port) };
+    },
   };
 }

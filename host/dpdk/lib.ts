@@ -80,6 +80,8 @@ export interface Shim {
   port_count_avail(): number;
   if_nametoindex(name: string): number;
   port_is_valid(port: number): number;
+  link_status(port: number): number;
+  set_link(port: number, up: number): number;
   abi(what: number): number;
 }
 
@@ -115,6 +117,8 @@ function load(): Shim {
     if_nametoindex: f("unsigned int ifpx_dpdk_if_nametoindex(const char *name)"),
     port_count_avail: f("unsigned int ifpx_dpdk_port_count_avail(void)"),
     port_is_valid: f("int ifpx_dpdk_port_is_valid(uint16_t port)"),
+    link_status: f("int ifpx_dpdk_link_status(uint16_t port)"),
+    set_link: f("int ifpx_dpdk_set_link(uint16_t port, int up)"),
     abi: f("int ifpx_dpdk_abi(int what)"),
   };
 }
