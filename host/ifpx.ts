@@ -70,7 +70,7 @@ export class Ifpx {
     this.clock = seams.clock ?? systemClock;
     this.proxies = new ProxyRegistry(this.core);
     this.portSync = new PortSync({ core: this.core, proxies: this.proxies, netns: this.netns,
-      backend: opts.portSync === false ? undefined : opts.ports, report: this.reporter });
+      backend: opts.ports, auto: opts.portSync !== false, report: this.reporter });
     this.delivery = new Delivery(this.core, this.reporter);
     this.queues = new QueueSet(this.core, this.delivery, this.reporter);
     const families = checkFamilies(opts.families);

@@ -35,7 +35,9 @@ function checkPorts(p: PortBackend): void {
   for (const m of ["createProxy", "createProxyByDevarg", "destroyProxy", "isValidPort"] as const) {
     if (typeof p[m] !== "function") throw bad(`ports.${m} must be a function`);
   }
-  if (p.linkOf !== undefined && typeof p.linkOf !== "function") throw bad("ports.linkOf must be a function");
+  for (const m of ["linkOf", "setProxyMac"] as const) {
+    if (p[m] !== undefined && typeof p[m] !== "function") throw bad(`ports.${m} must be a function`);
+  }
 }
 
 function describe(v: unknown): string {

@@ -11,6 +11,8 @@ export interface PortBackend {
   /** A data port's MAC, MTU and link (DPDK: rte_eth_macaddr_get, rte_eth_dev_get_mtu,
    *  rte_eth_link_get_nowait); what port -> proxy sync copies (host/proxies/port-sync.ts). */
   linkOf?(port: number): { mac: string; mtu: number; up: boolean };
+  /** Set the MAC of a proxy this backend made (DPDK: rte_eth_dev_default_mac_addr_set). */
+  setProxyMac?(proxy: number, mac: string): void;
 }
 
 export interface IfpxOptions {

@@ -360,6 +360,19 @@ int ifpx_dpdk_set_link(uint16_t port, int up)
 	return up ? rte_eth_dev_set_link_up(port) : rte_eth_dev_set_link_down(port);
 }
 
+/* rte_eth_dev_default_mac_addr_set: 0 or -errno. For a net_tap port the PMD
+ * sets its kernel tap's MAC too; ethdev restores a port's default MAC when the
+ * port starts, so a MAC written to the tap behind DPDK's back would not last. */
+int ifpx_dpdk_set_mac(uint16_t port, const uint8_t *mac)
+{
+	struct rte_ether_addr addr;
+
+	if (!rte_eth_dev_is_valid_port(port))
+		return -ENODEV;
+	memcpy(addr.addr_bytes, mac, RTE_ETHER_ADDR_LEN);
+	return rte_eth_dev_default_mac_addr_set(port, &addr);
+}
+
 /* if_nametoindex(3): 0 when no such interface. net_tap attaches to an EXISTING
  * tap of the same name (another queue of a multi-queue tap) instead of
  * failing, so a proxy that must own its interface checks first. */

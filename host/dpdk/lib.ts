@@ -82,6 +82,7 @@ export interface Shim {
   port_is_valid(port: number): number;
   link_status(port: number): number;
   set_link(port: number, up: number): number;
+  set_mac(port: number, mac: Uint8Array): number;
   abi(what: number): number;
 }
 
@@ -119,6 +120,7 @@ function load(): Shim {
     port_is_valid: f("int ifpx_dpdk_port_is_valid(uint16_t port)"),
     link_status: f("int ifpx_dpdk_link_status(uint16_t port)"),
     set_link: f("int ifpx_dpdk_set_link(uint16_t port, int up)"),
+    set_mac: f("int ifpx_dpdk_set_mac(uint16_t port, const uint8_t *mac)"),
     abi: f("int ifpx_dpdk_abi(int what)"),
   };
 }

@@ -111,6 +111,14 @@ export const DpdkPorts = {
     const ret = dpdk().set_link(portId, up ? 1 : 0);
     if (ret < 0) throw new DpdkError(`rte_eth_dev_set_link_${up ? "up" : "down"}(${portId})`, ret);
   },
+  /** rte_eth_dev_default_mac_addr_set ("aa:bb:cc:dd:ee:ff"); a net_tap port sets its kernel tap's MAC too. */
+  setMac(portId: number, mac: string): void {
+    requireEal("setMac");
+    const bytes = Uint8Array.from(mac.split(":"), (h) => parseInt(h, 16));
+    if (bytes.length !== 6 || bytes.some((b) => Number.isNaN(b))) throw new DpdkError(`setMac(${portId}): not a MAC: ${mac}`, 22);
+    const ret = dpdk().set_mac(portId, bytes);
+    if (ret < 0) throw new DpdkError(`rte_eth_dev_default_mac_addr_set(${portId}, ${mac})`, ret);
+  },
   /** rte_eth_dev_count_avail() */
   count(): number {
     requireEal("count");

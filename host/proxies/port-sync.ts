@@ -45,6 +45,8 @@ export interface PortSyncDeps {
   proxies: ProxyRegistry;
   netns: string | undefined;
   backend: PortBackend | undefined;
+  /** copy at bind and poll (option portSync, default true); setCarrier/setLink work either way */
+  auto: boolean;
   report: Reporter;
 }
 
@@ -98,9 +100,25 @@ export class PortSync {
       throw new IfpxError("EINVAL", `setPortLink: mtu must be an integer ${MIN_MTU}..${MAX_MTU}, got ${shown(mtu)}`);
     }
     if (carrier !== undefined && typeof carrier !== "boolean") throw new IfpxError("EINVAL", `setPortLink: carrier must be a boolean, got ${shown(carrier)}`);
-    if (bytes) this.write(p, { mac: bytes });
+    if (bytes) this.writeMac(p, mac!, bytes);
     if (mtu !== undefined) this.write(p, { mtu });
     if (carrier !== undefined) this.setCarrier(p, carrier);
+  }
+
+  // A proxy the DPDK backend made (net_tap) gets its MAC through DPDK: ethdev
+  // restores a port's own MAC whenever it starts, which would undo a MAC set
+  // on the tap behind its back.
+  private writeMac(p: ProxyEntry, mac: string, bytes: Uint8Array): void {
+    const backend = this.d.backend;
+    if (p.owned && !p.tap && backend?.setProxyMac) {
+      try {
+        backend.setProxyMac(p.id, mac);
+      } catch (e) {
+        throw new IfpxError("EIO", `cannot set the MAC of proxy port ${p.id} (${p.name}): ${(e as Error).message}`, (e as { errno?: number }).errno);
+      }
+      return;
+    }
+    this.write(p, { mac: bytes });
   }
 
   private write(p: ProxyEntry, change: LinkChange): void {
@@ -114,7 +132,7 @@ export class PortSync {
    * to onError (e.g. an adopted veth cannot take a carrier).
    */
   bound(port: number, proxy: number): void {
-    const linkOf = this.d.backend?.linkOf;
+    const linkOf = this.d.auto ? this.d.backend?.linkOf : undefined;
     const p = this.d.proxies.get(proxy);
     if (!linkOf || !p) return;
     const l = linkOf.call(this.d.backend, port);
@@ -132,7 +150,7 @@ export class PortSync {
   /** Poll the bound ports' link every `ms` (0: never) until stop(); the first poll runs now. */
   start(ms: number): void {
     this.stop();
-    if (!this.d.backend?.linkOf) return;
+    if (!this.d.auto || !this.d.backend?.linkOf) return;
     this.poll();
     if (ms > 0) this.timer = safeInterval(() => this.poll(), ms, this.d.report);
   }
