@@ -107,16 +107,18 @@ export class PortSync {
 
   // A proxy the DPDK backend made (net_tap) gets its MAC through DPDK: ethdev
   // restores a port's own MAC whenever it starts, which would undo a MAC set
-  // on the tap behind its back.
+  // on the tap behind its back. A PMD that cannot set a MAC (ENOTSUP) gets
+  // it through netlink like any other interface.
   private writeMac(p: ProxyEntry, mac: string, bytes: Uint8Array): void {
     const backend = this.d.backend;
     if (p.owned && !p.tap && backend?.setProxyMac) {
       try {
         backend.setProxyMac(p.id, mac);
+        return;
       } catch (e) {
-        throw new IfpxError("EIO", `cannot set the MAC of proxy port ${p.id} (${p.name}): ${(e as Error).message}`, (e as { errno?: number }).errno);
+        const errno = (e as { errno?: number }).errno;
+        if (errno !== 95) throw new IfpxError("EIO", `cannot set the MAC of proxy port ${p.id} (${p.name}): ${(e as Error).message}`, errno);
       }
-      return;
     }
     this.write(p, { mac: bytes });
   }
