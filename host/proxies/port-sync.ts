@@ -137,7 +137,8 @@ export class PortSync {
     const linkOf = this.d.auto ? this.d.backend?.linkOf : undefined;
     const p = this.d.proxies.get(proxy);
     if (!linkOf || !p) return;
-    const l = linkOf.call(this.d.backend, port);
+    let l: { mac: string; mtu: number; up: boolean };
+    try { l = linkOf.call(this.d.backend, port); } catch (e) { this.d.report(e); return; }
     // a port may have no MAC (net_ring's is zero) or report no MTU: the proxy keeps its own
     const link: PortLink = {};
     if (parseUnicastMac(l.mac)) link.mac = l.mac;
