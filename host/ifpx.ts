@@ -5,7 +5,7 @@
 //   core/      the WASM core that parses them into records (typed exports, layouts)
 //   sync/      the listener and the sync state machine (dumps, resyncs)
 //   delivery/  records to callbacks and queues (replay backlogs)
-//   proxies/   the proxy registry
+//   proxies/   the proxy registry, port -> proxy sync (carrier, MAC, MTU)
 import { Core, CoreErrno, readCoreStats } from "./core/core.js";
 import type { CoreExports } from "./core/exports.js";
 import { KernelTransport } from "./netlink/kernel-transport.js";
@@ -23,6 +23,7 @@ import { reportSafely } from "./safe-timer.js";
 import { Delivery, type AnyQueue, type CallbackRegistration } from "./delivery/delivery.js";
 import { QueueSet } from "./delivery/queue-set.js";
 import { ProxyRegistry, MAX_PORT_ID, readProxyInfo } from "./proxies/registry.js";
+import { PortSync, DEFAULT_LINK_POLL_MS, type PortLink } from "./proxies/port-sync.js";
 import { Listener, type ListenerCounters } from "./sync/listener.js";
 import type { DumpRequest } from "./sync/sync-machine.js";
 import { checkFamilies, planDumps } from "./sync/dump-plan.js";
@@ -34,6 +35,7 @@ export type { ExternalQueue } from "./queues/external-queue.js";
 export type { IfpxOptions, IfpxStats, MirrorKind, ProxyInfo, PortBackend } from "./options.js";
 export { MAX_PORT_ID, readProxyInfo };
 export type { CallbackRegistration } from "./delivery/delivery.js";
+export type { PortLink } from "./proxies/port-sync.js";
 
 /**
  * Seams for tests (tests/unit/helpers/fake-kernel.ts): the transport a listen()
@@ -49,6 +51,7 @@ export class Ifpx {
   private readonly core = new Core();
   private readonly opts: IfpxOptions;
   private readonly proxies: ProxyRegistry;
+  private readonly portSync: PortSync;
   private readonly delivery: Delivery;
   private readonly queues: QueueSet;
   private listener: Listener | undefined;
@@ -66,6 +69,8 @@ export class Ifpx {
     this.openTransport = seams.openTransport ?? ((o) => new KernelTransport(this.core, o));
     this.clock = seams.clock ?? systemClock;
     this.proxies = new ProxyRegistry(this.core);
+    this.portSync = new PortSync({ core: this.core, proxies: this.proxies, netns: this.netns,
+      backend: opts.ports, auto: opts.portSync !== false, report: this.reporter });
     this.delivery = new Delivery(this.core, this.reporter);
     this.queues = new QueueSet(this.core, this.delivery, this.reporter);
     const families = checkFamilies(opts.families);
@@ -130,6 +135,7 @@ export class Ifpx {
   destroyProxy(id: number): void {
     this.checkId(id, "proxy id");
     const p = this.proxies.remove(id);
+    this.portSync.forget(id);
     if (!p.tap && p.owned && this.opts.ports) this.opts.ports.destroyProxy(id);
   }
 
@@ -144,6 +150,7 @@ export class Ifpx {
     if (this.proxies.has(port)) throw new IfpxError("EINVAL", `${port} is a proxy; a proxy cannot be bound to a proxy`);
     if (this.opts.ports && !this.opts.ports.isValidPort(port)) throw new IfpxError("EINVAL", `${port} is not a valid ${this.opts.ports.kind} port`);
     this.core.check(this.core.x.port_bind(port, proxy), `cannot bind port ${port} to proxy ${proxy}`);
+    this.portSync.bound(port, proxy);
     const l = this.listener;
     if (l) this.delivery.whenIdle(() => l.lateBind(proxy, port));
   }
@@ -193,6 +200,31 @@ export class Ifpx {
       proxy = r;
     }
     return this.proxies.info(proxy, this.netns);
+  }
+
+  // ---- port -> proxy sync ---------------------------------------------------
+
+  /**
+   * The proxy's carrier (IFF_LOWER_UP) on or off, as the port's link is: for a
+   * proxy, or for a port (its proxy). The admin state (IFF_UP) is never
+   * touched. EOPNOTSUPP when the interface's driver has no carrier control
+   * (veth), EPERM for carrier on of a tap nobody holds open (README "Port -> proxy sync").
+   */
+  setCarrier(portOrProxy: number, on: boolean): void {
+    this.assertOpen();
+    this.checkId(portOrProxy, "port or proxy id");
+    this.portSync.setCarrier(this.portSync.proxyFor(portOrProxy, "setCarrier"), on);
+  }
+
+  /**
+   * Copy a port's link onto its proxy: `mac` ("aa:bb:cc:dd:ee:ff"), `mtu`,
+   * `carrier`, each if given, in that order; every argument is checked before
+   * anything is written. What bind() does by itself in DPDK mode.
+   */
+  setPortLink(portOrProxy: number, link: PortLink): void {
+    this.assertOpen();
+    this.checkId(portOrProxy, "port or proxy id");
+    this.portSync.setLink(this.portSync.proxyFor(portOrProxy, "setPortLink"), link);
   }
 
   // ---- callbacks ------------------------------------------------------------
@@ -280,6 +312,8 @@ export class Ifpx {
       onBroken: () => { void this.stopListening().catch((err) => this.report(err)); },
     });
     this.listener = l;
+    // before the dumps: the initial state shows the carrier of the ports' current link
+    this.portSync.start(this.opts.linkPollMs ?? DEFAULT_LINK_POLL_MS);
     try {
       l.begin();
     } catch (e) {
@@ -321,6 +355,7 @@ export class Ifpx {
   private async stopListening(): Promise<void> {
     const l = this.listener;
     this.listener = undefined;
+    this.portSync.stop();
     await l?.stop();
   }
 

@@ -10,7 +10,7 @@ const bad = (msg: string) => new IfpxError("EINVAL", msg);
 export function checkOptions(opts: IfpxOptions | undefined | null): IfpxOptions {
   if (opts === undefined || opts === null) return {};
   if (typeof opts !== "object") throw bad("Ifpx options must be an object");
-  const { netns, rcvbuf, onError, ports, reserve, families, dumpThread, kinds } = opts;
+  const { netns, rcvbuf, onError, ports, reserve, families, dumpThread, kinds, portSync, linkPollMs } = opts;
   if (netns !== undefined && (typeof netns !== "string" || !netns || netns.length > PATH_MAX || netns.includes("\0"))) {
     throw bad(`netns must be a namespace name or path, got ${describe(netns)}`);
   }
@@ -21,15 +21,22 @@ export function checkOptions(opts: IfpxOptions | undefined | null): IfpxOptions 
   if (ports !== undefined) checkPorts(ports);
   if (reserve !== undefined && (reserve === null || typeof reserve !== "object")) throw bad("reserve must be an object of entry counts");
   if (dumpThread !== undefined && typeof dumpThread !== "boolean") throw bad("dumpThread must be a boolean");
+  if (portSync !== undefined && typeof portSync !== "boolean") throw bad("portSync must be a boolean");
+  if (linkPollMs !== undefined && (!Number.isInteger(linkPollMs) || linkPollMs < 0 || linkPollMs > 0x7fffffff)) {
+    throw bad(`linkPollMs must be a whole number of milliseconds (0: no polling), got ${describe(linkPollMs)}`);
+  }
   // families and kinds are checked where they are turned into dumps and groups (ifpx.ts, followed-kinds.ts).
   // Every option is listed: one left out would be dropped silently (satisfies makes that a type error).
-  return { netns, rcvbuf, onError, ports, reserve, families, dumpThread, kinds } satisfies { [K in keyof Required<IfpxOptions>]: IfpxOptions[K] };
+  return { netns, rcvbuf, onError, ports, reserve, families, dumpThread, kinds, portSync, linkPollMs } satisfies { [K in keyof Required<IfpxOptions>]: IfpxOptions[K] };
 }
 
 function checkPorts(p: PortBackend): void {
   if (!p || typeof p !== "object") throw bad("ports must be a port backend (createDpdkPortBackend())");
   for (const m of ["createProxy", "createProxyByDevarg", "destroyProxy", "isValidPort"] as const) {
     if (typeof p[m] !== "function") throw bad(`ports.${m} must be a function`);
+  }
+  for (const m of ["linkOf", "setProxyMac"] as const) {
+    if (p[m] !== undefined && typeof p[m] !== "function") throw bad(`ports.${m} must be a function`);
   }
 }
 

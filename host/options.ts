@@ -8,6 +8,11 @@ export interface PortBackend {
   createProxyByDevarg(devarg: string): { id: number; ifindex: number; name: string };
   destroyProxy(id: number): void;
   isValidPort(id: number): boolean;
+  /** A data port's MAC, MTU and link (DPDK: rte_eth_macaddr_get, rte_eth_dev_get_mtu,
+   *  rte_eth_link_get_nowait); what port -> proxy sync copies (host/proxies/port-sync.ts). */
+  linkOf?(port: number): { mac: string; mtu: number; up: boolean };
+  /** Set the MAC of a proxy this backend made (DPDK: rte_eth_dev_default_mac_addr_set). */
+  setProxyMac?(proxy: number, mac: string): void;
 }
 
 export interface IfpxOptions {
@@ -48,6 +53,16 @@ export interface IfpxOptions {
    * through onError and listed in stats().refused (host/followed-kinds.ts).
    */
   kinds?: FollowKind[];
+  /**
+   * Port -> proxy sync in DPDK mode (default true; README "Port -> proxy
+   * sync"): bind() copies the port's MAC and MTU onto its proxy and sets the
+   * proxy's carrier from the port's link; while listening the ports' link is
+   * polled and the carrier follows. `false`: ifpx never writes to a proxy by
+   * itself (setCarrier and setPortLink still work).
+   */
+  portSync?: boolean;
+  /** ms between two polls of the DPDK ports' link status while listening (default 200; 0: no polling) */
+  linkPollMs?: number;
 }
 
 export type MirrorKind = "addr" | "route" | "neigh";

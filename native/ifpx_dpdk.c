@@ -333,6 +333,46 @@ int ifpx_dpdk_port_remove(uint16_t port)
 	return rte_dev_remove(dev);
 }
 
+/* The port's link status as rte_eth_link_get_nowait reports it: 1 up, 0
+ * down, or -errno. The _nowait variant: ifpx polls it from Node's main thread,
+ * which must not sleep in a PMD's link wait (rte_eth_link_get may block for
+ * seconds on physical NICs). */
+int ifpx_dpdk_link_status(uint16_t port)
+{
+	struct rte_eth_link link;
+	int ret;
+
+	if (!rte_eth_dev_is_valid_port(port))
+		return -ENODEV;
+	memset(&link, 0, sizeof(link));
+	ret = rte_eth_link_get_nowait(port, &link);
+	if (ret < 0)
+		return ret;
+	return link.link_status == RTE_ETH_LINK_UP ? 1 : 0;
+}
+
+/* rte_eth_dev_set_link_up / _down: 0 or -errno (-ENOTSUP when the PMD has no
+ * such operation; net_null and net_af_packet set link_status). */
+int ifpx_dpdk_set_link(uint16_t port, int up)
+{
+	if (!rte_eth_dev_is_valid_port(port))
+		return -ENODEV;
+	return up ? rte_eth_dev_set_link_up(port) : rte_eth_dev_set_link_down(port);
+}
+
+/* rte_eth_dev_default_mac_addr_set: 0 or -errno. For a net_tap port the PMD
+ * sets its kernel tap's MAC too; ethdev restores a port's default MAC when the
+ * port starts, so a MAC written to the tap behind DPDK's back would not last. */
+int ifpx_dpdk_set_mac(uint16_t port, const uint8_t *mac)
+{
+	struct rte_ether_addr addr;
+
+	if (!rte_eth_dev_is_valid_port(port))
+		return -ENODEV;
+	memcpy(addr.addr_bytes, mac, RTE_ETHER_ADDR_LEN);
+	return rte_eth_dev_default_mac_addr_set(port, &addr);
+}
+
 /* if_nametoindex(3): 0 when no such interface. net_tap attaches to an EXISTING
  * tap of the same name (another queue of a multi-queue tap) instead of
  * failing, so a proxy that must own its interface checks first. */

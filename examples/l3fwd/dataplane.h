@@ -48,7 +48,7 @@ enum punt_reason {
 	PUNT_NO_NEIGH,   /* next hop not resolved: Linux resolves it (the NEIGH event follows) */
 	PUNT_TTL,        /* TTL / hop limit would expire: Linux sends the ICMP error */
 	PUNT_MTU,        /* larger than the egress proxy's MTU: Linux fragments or sends the ICMP error */
-	PUNT_LINK_DOWN,  /* the egress port's proxy is down: Linux decides (it has no route through it) */
+	PUNT_LINK_DOWN,  /* the egress port's proxy is down or has no carrier (its link is down): Linux decides */
 	PUNT_IP_OPTIONS, /* IPv4 options, link-local source or destination, malformed lengths */
 	PUNT_NO_MAC,     /* the port's MAC (its proxy's) is not known yet */
 	PUNT_REASONS
@@ -63,6 +63,7 @@ struct port_state {
 	uint16_t port;        /* DPDK port of the data link (net_af_packet, ...) */
 	uint16_t proxy;       /* DPDK port of its proxy (net_tap): punts go here, its output leaves through `port` */
 	uint8_t up;           /* proxy IFF_UP */
+	uint8_t carrier;      /* proxy IFF_LOWER_UP: ifpx sets it from the data port's link */
 	uint8_t mac_known;
 	uint32_t mtu;
 	struct rte_ether_addr mac;  /* the proxy's MAC: the router's MAC on this link */

@@ -45,7 +45,7 @@ export interface DataplaneStats {
   overflow_records: number; overflow_lost: number; replays_swept: number; awaiting_replay: boolean;
   routes: number; lpm4: number; lpm6: number; neighs: number; lpm_add_fail: number; route_changes: number;
   last_route_ns: number; ring_events: number;
-  ports: { port: number; proxy: number; up: boolean; mtu: number; mac: string; rx: number; tx: number; forwarded: number; punted: number; from_proxy: number; dropped: number }[];
+  ports: { port: number; proxy: number; up: boolean; carrier: boolean; mtu: number; mac: string; rx: number; tx: number; forwarded: number; punted: number; from_proxy: number; dropped: number }[];
   [k: string]: unknown;
 }
 

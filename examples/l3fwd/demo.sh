@@ -5,7 +5,7 @@
 # v0..v2) and hosts h1..h3 (topology.sh). Then the sequence of the example's
 # README: addresses on the proxies, pings both ways (IPv4, IPv6), a route to a
 # remote prefix via h2, replaced via h3, deleted, a proxy's link down and up,
-# an MTU change, and the data plane's tables and counters after each step.
+# a data port's link down and up (the proxy's carrier follows), an MTU change, and the data plane's tables and counters after each step.
 # Everything is removed at the end (or on Ctrl-C).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -104,6 +104,18 @@ run ip -n "$R" link set dp1 up
 sleep 0.5
 run ip netns exec "$H1" ping -c 3 -i 0.2 10.0.2.2
 run ip netns exec "$H1" ping -c 3 -i 0.2 2001:db8:2::2
+
+step "port link down (port -> proxy sync): dp1 stays up but loses carrier, Linux flags its routes linkdown; link up again"
+p1=$(grep -m1 '^READY' "$tmp/out" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s.slice(6)).ports[1].port))')
+dp "link $p1 down" OK
+sleep 0.5
+run ip -n "$R" link show dp1
+run ip -n "$R" route show dev dp1
+run ip netns exec "$H1" ping -c 1 -W 1 10.0.2.2
+dp "link $p1 up" OK
+sleep 0.5
+run ip -n "$R" route show dev dp1
+run ip netns exec "$H1" ping -c 2 -i 0.2 10.0.2.2
 
 step "MTU 1400 on dp1: larger packets are punted; Linux answers frag-needed / packet-too-big, or fragments"
 run ip -n "$R" link set dp1 mtu 1400

@@ -73,6 +73,7 @@ void events_apply(struct l3fwd *s, const struct ifpx_event *ev)
 		break;
 	case IFPX_LINK_CHANGE:
 		p->up = ev->link_change.is_up;
+		p->carrier = ev->link_change.carrier;
 		break;
 	case IFPX_ROUTE_ADD: case IFPX_ROUTE6_ADD:
 		fib_route_event(s, ev, 1);
@@ -89,6 +90,7 @@ void events_apply(struct l3fwd *s, const struct ifpx_event *ev)
 	case IFPX_PROXY_GONE:
 		/* the port has no proxy any more: nothing to punt to, nothing to forward with */
 		p->up = 0;
+		p->carrier = 0;
 		p->mac_known = 0;
 		fib_port_gone(s, ev->h.port_id);
 		neigh_port_gone(s, ev->h.port_id);

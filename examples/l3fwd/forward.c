@@ -106,7 +106,7 @@ static int resolve(struct l3fwd *s, const struct route *r, uint32_t hash, int fa
 		return r->type >= RT_LOCAL && r->type <= RT_MULTICAST ? -PUNT_LOCAL : -PUNT_ROUTE_TYPE;
 	const struct nexthop *nh = pick(r, hash);
 	uint8_t q = nh->port < RTE_MAX_ETHPORTS ? s->slot_of[nh->port] : L3FWD_NO_SLOT;
-	if (q == L3FWD_NO_SLOT || !s->ports[q].up)
+	if (q == L3FWD_NO_SLOT || !s->ports[q].up || !s->ports[q].carrier)
 		return -PUNT_LINK_DOWN;
 	if (!s->ports[q].mac_known)
 		return -PUNT_NO_MAC;

@@ -60,8 +60,9 @@ ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
 # link i: router v<i-1> <-> eth0/eth1 of the peer or the host, 10.0.i.0/24
 link() { # i router-if ns ns-if
   ip link add "$2" netns "$R" type veth peer name "$4" netns "$3"
-  ip netns exec "$R" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
-  ip -n "$R" link set "$2" arp off up        # the router's kernel ignores the data plane's links
+  # the router's kernel ignores the data plane's links (the proxies have their MACs: rp_filter, topology.sh)
+  ip netns exec "$R" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1" "net.ipv4.conf.$2.rp_filter=1"
+  ip -n "$R" link set "$2" arp off up
   ip -n "$3" addr add "10.0.$1.2/24" dev "$4"
   ip -n "$3" link set "$4" up
   ip netns exec "$3" ethtool -K "$4" tx off >/dev/null   # af_packet passes partial checksums on

@@ -25,11 +25,21 @@
 //   log PATH         LOG {"path","entries"}   route-change log (ns route)
 //   listen           LISTENING {"t0","t1"}    with --defer-listen: hrtime ns around ifpx.listen()
 //   pause | resume | resync | replay | hold on | hold off    OK <command>
+//   link PORT up|down    OK link PORT up|down   the data port's link (see below)
 //   quit             BYE {stats}, then exit 0
 // Errors: ERROR <command> <message>. EOF on stdin, SIGINT or SIGTERM: as quit.
-import { rmSync } from "node:fs";
+//
+// Port -> proxy sync (ifpx's default in DPDK mode): each proxy takes its data
+// port's MAC and MTU at bind, and its carrier follows the port's link. DPDK
+// 22.11's net_af_packet reports its link up from start to stop whatever its
+// interface does, and has no rte_eth_dev_set_link_up/down: for these ports
+// the link ifpx polls (PortBackend.linkOf) is also the interface's operstate
+// (a cable pulled on the host side shows), and `link PORT down|up` sets the
+// interface down or up when the PMD cannot set its link itself.
+import { readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { createInterface } from "node:readline";
-import { Ifpx, type IfpxStats } from "../../host/index.js";
+import { Ifpx, type IfpxStats, type PortBackend } from "../../host/index.js";
 import { Eal, DpdkPorts, RteRingQueue, createDpdkPortBackend, affinityCpus } from "../../host/dpdk/index.js";
 import { Dataplane, DEFAULT_CONFIG, type DataplaneConfig } from "./dataplane.js";
 
@@ -103,15 +113,31 @@ Eal.init({
 
 const say = (tag: string, data?: unknown): void => { process.stdout.write(`${tag}${data === undefined ? "" : ` ${typeof data === "string" ? data : JSON.stringify(data)}`}\n`); };
 
+// data port -> its af_packet interface
+const ifaceOf = new Map<number, string>();
+const operUp = (iface: string): boolean => {
+  try { return readFileSync(`/sys/class/net/${iface}/operstate`, "utf8").trim() === "up"; } catch { return false; }
+};
+const dpdkBackend = createDpdkPortBackend();
+const backend: PortBackend = {
+  ...dpdkBackend,
+  linkOf(port) {
+    const l = dpdkBackend.linkOf(port);
+    const iface = ifaceOf.get(port);
+    return iface === undefined ? l : { ...l, up: l.up && operUp(iface) };
+  },
+};
+
 // ifpx's mirror sized like the data plane's tables: it never grows (rehashes) while a table loads
 const ifpx = new Ifpx({
-  ports: createDpdkPortBackend(), rcvbuf: opts.rcvbuf, onError: (e) => say("IFPX_ERROR", String(e)),
+  ports: backend, rcvbuf: opts.rcvbuf, onError: (e) => say("IFPX_ERROR", String(e)),
   reserve: { routes4: opts.cfg.routes4, routes6: opts.cfg.routes6, neighbours: opts.cfg.neighs },
 });
 const dataPorts: number[] = [];
 const proxies: number[] = [];
 for (const [i, p] of opts.ports.entries()) {
   const port = DpdkPorts.createByDevarg(`net_af_packet${i},iface=${p.iface}`);
+  ifaceOf.set(port, p.iface);
   const proxy = ifpx.createProxy({ name: p.proxy });
   ifpx.bind(port, proxy);
   dataPorts.push(port);
@@ -187,11 +213,26 @@ async function command(line: string): Promise<void> {
       case "resync": ifpx.resync(); return say("OK", cmd);
       case "replay": replays++; await ifpx.replayInto(ring); return say("OK", cmd);
       case "hold": dp.hold(arg === "on"); return say("OK", `${cmd} ${arg}`);
+      case "link": setLink(rest); return say("OK", `${cmd} ${arg}`);
       case "quit": return quit(0);
-      default: throw new Error(`unknown command (stats, dump PATH, print, log PATH, listen, pause, resume, resync, replay, hold on|off, quit)`);
+      default: throw new Error(`unknown command (stats, dump PATH, print, log PATH, listen, pause, resume, resync, replay, hold on|off, link PORT up|down, quit)`);
     }
   } catch (e) {
     say("ERROR", `${cmd} ${(e as Error).message ?? e}`);
+  }
+}
+
+/** `link PORT up|down`: rte_eth_dev_set_link_up/down, or the af_packet interface's admin state. */
+function setLink([p, state]: string[]): void {
+  const port = Number(p);
+  if (!dataPorts.includes(port) || (state !== "up" && state !== "down")) throw new Error(`link PORT up|down, PORT one of ${dataPorts.join(", ")}`);
+  try {
+    DpdkPorts.setLink(port, state === "up");
+  } catch (e) {
+    const iface = ifaceOf.get(port);
+    if ((e as { code?: string }).code !== "ENOTSUP" || iface === undefined) throw e;
+    // a short-lived child: EAL's fds it inherits are closed when it exits
+    execFileSync("ip", ["link", "set", "dev", iface, state], { stdio: "ignore" });
   }
 }
 

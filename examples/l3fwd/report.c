@@ -93,9 +93,9 @@ int report_stats_json(const struct l3fwd *s, char *buf, size_t cap)
 		const struct port_state *p = &s->ports[i];
 		char m[18];
 		mac_str(m, &p->mac);
-		put(&o, "%s{\"port\":%u,\"proxy\":%u,\"up\":%s,\"mtu\":%u,\"mac\":\"%s\",\"rx\":%" PRIu64 ",\"tx\":%" PRIu64
+		put(&o, "%s{\"port\":%u,\"proxy\":%u,\"up\":%s,\"carrier\":%s,\"mtu\":%u,\"mac\":\"%s\",\"rx\":%" PRIu64 ",\"tx\":%" PRIu64
 		    ",\"forwarded\":%" PRIu64 ",\"punted\":%" PRIu64 ",\"from_proxy\":%" PRIu64 ",\"dropped\":%" PRIu64 "}",
-		    i ? "," : "", p->port, p->proxy, p->up ? "true" : "false", p->mtu, p->mac_known ? m : "",
+		    i ? "," : "", p->port, p->proxy, p->up ? "true" : "false", p->carrier ? "true" : "false", p->mtu, p->mac_known ? m : "",
 		    p->c.rx, p->c.tx, p->c.forwarded, p->c.punted, p->c.from_proxy, p->c.dropped);
 	}
 	put(&o, "]}");
@@ -155,8 +155,9 @@ int report_tables(const struct l3fwd *s, FILE *f, int json)
 		for (int i = 0; i < s->n_ports; i++) {
 			const struct port_state *p = &s->ports[i];
 			mac_str(m, &p->mac);
-			fprintf(f, "  port %u proxy %u %s mtu %u mac %s rx %" PRIu64 " tx %" PRIu64 " forwarded %" PRIu64
-				" punted %" PRIu64 " from proxy %" PRIu64 "\n", p->port, p->proxy, p->up ? "UP" : "DOWN", p->mtu,
+			fprintf(f, "  port %u proxy %u %s%s mtu %u mac %s rx %" PRIu64 " tx %" PRIu64 " forwarded %" PRIu64
+				" punted %" PRIu64 " from proxy %" PRIu64 "\n", p->port, p->proxy, p->up ? "UP" : "DOWN",
+				p->up && !p->carrier ? " NO-CARRIER" : "", p->mtu,
 				p->mac_known ? m : "?", p->c.rx, p->c.tx, p->c.forwarded, p->c.punted, p->c.from_proxy);
 		}
 		fprintf(f, "routes (* = in the FIB):\n");

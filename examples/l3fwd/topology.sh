@@ -11,8 +11,12 @@
 # to one host or another.
 #
 # Router side (platform-notes, "Packets between namespaces through DPDK"): the
-# kernel must ignore the veth ends (no address, no IPv6, no ARP), or it answers
-# and routes frames the data plane also handles and every packet arrives twice;
+# kernel must ignore the veth ends (no address, no IPv6, no ARP, strict reverse
+# path filter), or it answers and routes frames the data plane also handles and
+# every packet arrives twice. ifpx gives each proxy its port's MAC, which is
+# the veth end's own: frames to the router are then addressed to v<i> too, and
+# only rp_filter (the sources are reachable through the proxies, not v<i>)
+# keeps Linux from routing them a second time;
 # forwarding is on (the punt path: Linux routes what the fast path cannot), and
 # IPv6 addresses survive a proxy's link down as IPv4 ones do (keep_addr_on_down;
 # without it Linux deletes them, and their routes do not come back at link up).
@@ -28,7 +32,7 @@ i=0
 for h in "$@"; do
   n=$((i + 1))
   ip link add "v$i" netns "$r" type veth peer name eth0 netns "$h"
-  ip netns exec "$r" sysctl -qw "net.ipv6.conf.v$i.disable_ipv6=1"
+  ip netns exec "$r" sysctl -qw "net.ipv6.conf.v$i.disable_ipv6=1" "net.ipv4.conf.v$i.rp_filter=1"
   ip -n "$r" link set "v$i" arp off up
   ip -n "$h" link set lo up
   ip -n "$h" addr add "10.0.$n.2/24" dev eth0

@@ -12,6 +12,12 @@ export interface DpdkPortBackend {
   createProxyByDevarg(devarg: string): { id: number; ifindex: number; name: string };
   destroyProxy(id: number): void;
   isValidPort(id: number): boolean;
+  /** MAC, MTU (rte_eth_macaddr_get, rte_eth_dev_get_mtu) and link (rte_eth_link_get_nowait);
+   *  a port that no longer exists is down */
+  linkOf(port: number): { mac: string; mtu: number; up: boolean };
+  /** A proxy's MAC through DPDK (net_tap sets its tap's): ethdev restores the
+   *  port's own MAC at every rte_eth_dev_start, so one set on the tap alone would not last */
+  setProxyMac(proxy: number, mac: string): void;
 }
 
 export function createDpdkPortBackend(eal: EalOptions = {}): DpdkPortBackend {
@@ -33,5 +39,12 @@ export function createDpdkPortBackend(eal: EalOptions = {}): DpdkPortBackend {
     },
     destroyProxy(id) { up(); DpdkPorts.destroy(id); },
     isValidPort(id) { up(); return DpdkPorts.isValid(id); },
+    setProxyMac(proxy, mac) { up(); DpdkPorts.setMac(proxy, mac); },
+    linkOf(port) {
+      up();
+      if (!DpdkPorts.isValid(port)) return { mac: "", mtu: 0, up: false };
+      const i = DpdkPorts.info(port);
+      return { mac: i.mac, mtu: i.mtu, up: DpdkPorts.linkUp(port) };
+    },
   };
 }

@@ -80,6 +80,9 @@ export interface Shim {
   port_count_avail(): number;
   if_nametoindex(name: string): number;
   port_is_valid(port: number): number;
+  link_status(port: number): number;
+  set_link(port: number, up: number): number;
+  set_mac(port: number, mac: Uint8Array): number;
   abi(what: number): number;
 }
 
@@ -115,6 +118,9 @@ function load(): Shim {
     if_nametoindex: f("unsigned int ifpx_dpdk_if_nametoindex(const char *name)"),
     port_count_avail: f("unsigned int ifpx_dpdk_port_count_avail(void)"),
     port_is_valid: f("int ifpx_dpdk_port_is_valid(uint16_t port)"),
+    link_status: f("int ifpx_dpdk_link_status(uint16_t port)"),
+    set_link: f("int ifpx_dpdk_set_link(uint16_t port, int up)"),
+    set_mac: f("int ifpx_dpdk_set_mac(uint16_t port, const uint8_t *mac)"),
     abi: f("int ifpx_dpdk_abi(int what)"),
   };
 }

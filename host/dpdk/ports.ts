@@ -97,6 +97,28 @@ export const DpdkPorts = {
     requireEal("isValid");
     return dpdk().port_is_valid(portId) === 1;
   },
+  /** The port's link (rte_eth_link_get_nowait): true when up. A PMD reports
+   *  its link only once the port is started or set up (net_null, net_af_packet). */
+  linkUp(portId: number): boolean {
+    requireEal("linkUp");
+    const ret = dpdk().link_status(portId);
+    if (ret < 0) throw new DpdkError(`link status of port ${portId}`, ret);
+    return ret === 1;
+  },
+  /** rte_eth_dev_set_link_up / _down (ENOTSUP when the PMD cannot). */
+  setLink(portId: number, up: boolean): void {
+    requireEal("setLink");
+    const ret = dpdk().set_link(portId, up ? 1 : 0);
+    if (ret < 0) throw new DpdkError(`rte_eth_dev_set_link_${up ? "up" : "down"}(${portId})`, ret);
+  },
+  /** rte_eth_dev_default_mac_addr_set ("aa:bb:cc:dd:ee:ff"); a net_tap port sets its kernel tap's MAC too. */
+  setMac(portId: number, mac: string): void {
+    requireEal("setMac");
+    const bytes = Uint8Array.from(mac.split(":"), (h) => parseInt(h, 16));
+    if (bytes.length !== 6 || bytes.some((b) => Number.isNaN(b))) throw new DpdkError(`setMac(${portId}): not a MAC: ${mac}`, 22);
+    const ret = dpdk().set_mac(portId, bytes);
+    if (ret < 0) throw new DpdkError(`rte_eth_dev_default_mac_addr_set(${portId}, ${mac})`, ret);
+  },
   /** rte_eth_dev_count_avail() */
   count(): number {
     requireEal("count");

@@ -91,6 +91,12 @@ test("watch: ip monitor's names for NUD states, protocols, tables, scopes, route
     assert.match(text, /^NEIGH_ADD\s+port 0\s+198\.51\.100\.1 lladdr 02:00:00:00:00:01 STALE/m);
     assert.match(text, /^LINK_CHANGE\s+port 0\s+up, carrier on <BROADCAST,MULTICAST,UP,LOWER_UP> state UP \[initial\]$/m);
     assert.not.match(text, /nud 0x|proto \d|type \d/);
+    // a carrier change (the veth's peer goes down, then up) as watch shows it
+    ns.ip("link", "set", "v1", "down");
+    await w.until("carrier off", () => w.lines.some((l) => /^LINK_CHANGE\s+port 0\s+up, carrier off/.test(l)));
+    assert.ok(w.lines.some((l) => /^LINK_CHANGE\s+port 0\s+up, carrier off <BROADCAST,MULTICAST,UP> state LOWERLAYERDOWN$/.test(l)), w.lines.join("\n"));
+    ns.ip("link", "set", "v1", "up");
+    await w.until("carrier on again", () => w.lines.filter((l) => /^LINK_CHANGE\s+port 0\s+up, carrier on <BROADCAST,MULTICAST,UP,LOWER_UP> state UP$/.test(l)).length === 1);
     w.child.kill("SIGTERM");
     assert.is(await w.exited, 0);
   } finally {

@@ -131,8 +131,9 @@ export class BgpLab {
       execFileSync("ip", ["link", "add", l.routerIf, "netns", router.name, "type", "veth", "peer", "name", l.hostIf, "netns", ns.name]);
       // as examples/l3fwd/topology.sh (which gives each host one link): the
       // router's kernel ignores the data plane's veth ends, or it would answer
-      // and route the frames the data plane handles too
-      router.exec("sysctl", "-qw", `net.ipv6.conf.${l.routerIf}.disable_ipv6=1`);
+      // and route the frames the data plane handles too (the proxies have the
+      // ports' MACs, i.e. the veth ends': only rp_filter keeps Linux out)
+      router.exec("sysctl", "-qw", `net.ipv6.conf.${l.routerIf}.disable_ipv6=1`, `net.ipv4.conf.${l.routerIf}.rp_filter=1`);
       router.ip("link", "set", l.routerIf, "arp", "off", "up");
       ns.ip("addr", "add", `${hostAddr(l.n)}/24`, "dev", l.hostIf);
       ns.ip("link", "set", l.hostIf, "up");
