@@ -23,6 +23,7 @@ import { reportSafely } from "./safe-timer.js";
 import { Delivery, type AnyQueue, type CallbackRegistration } from "./delivery/delivery.js";
 import { QueueSet } from "./delivery/queue-set.js";
 import { ProxyRegistry, MAX_PORT_ID, readProxyInfo } from "./proxies/registry.js";
+import { Subinterfaces } from "./proxies/subinterfaces.js";
 import { Listener, type ListenerCounters } from "./sync/listener.js";
 import type { DumpRequest } from "./sync/sync-machine.js";
 import { checkFamilies, planDumps } from "./sync/dump-plan.js";
@@ -31,7 +32,7 @@ import type { IfpxOptions, IfpxStats, MirrorKind, ProxyInfo } from "./options.js
 
 export type { Callback, RingQueue, AnyQueue } from "./delivery/delivery.js";
 export type { ExternalQueue } from "./queues/external-queue.js";
-export type { IfpxOptions, IfpxStats, MirrorKind, ProxyInfo, PortBackend } from "./options.js";
+export type { IfpxOptions, IfpxStats, MirrorKind, ProxyInfo, PortBackend, SubinterfaceInfo } from "./options.js";
 export { MAX_PORT_ID, readProxyInfo };
 export type { CallbackRegistration } from "./delivery/delivery.js";
 
@@ -73,6 +74,12 @@ export class Ifpx {
     ({ dumps: this.dumps, groups: this.groups } = planDumps(families, this.followed));
     reserveMirror(this.core, opts.reserve);
     this.delivery.updateWanted();
+    if (opts.subinterfaces) {
+      const port = typeof opts.subinterfaces === "object" ? opts.subinterfaces.port : undefined;
+      const subs = new Subinterfaces(this.core, this.proxies, port, (p, proxy) => this.bind(p, proxy), this.reporter);
+      this.core.x.set_subinterfaces(1);
+      this.delivery.afterStaged = () => subs.reconcile();
+    }
   }
   // ---- proxies --------------------------------------------------------------
 

@@ -10,7 +10,7 @@ const bad = (msg: string) => new IfpxError("EINVAL", msg);
 export function checkOptions(opts: IfpxOptions | undefined | null): IfpxOptions {
   if (opts === undefined || opts === null) return {};
   if (typeof opts !== "object") throw bad("Ifpx options must be an object");
-  const { netns, rcvbuf, onError, ports, reserve, families, dumpThread, kinds } = opts;
+  const { netns, rcvbuf, onError, ports, reserve, families, dumpThread, kinds, subinterfaces } = opts;
   if (netns !== undefined && (typeof netns !== "string" || !netns || netns.length > PATH_MAX || netns.includes("\0"))) {
     throw bad(`netns must be a namespace name or path, got ${describe(netns)}`);
   }
@@ -21,9 +21,13 @@ export function checkOptions(opts: IfpxOptions | undefined | null): IfpxOptions 
   if (ports !== undefined) checkPorts(ports);
   if (reserve !== undefined && (reserve === null || typeof reserve !== "object")) throw bad("reserve must be an object of entry counts");
   if (dumpThread !== undefined && typeof dumpThread !== "boolean") throw bad("dumpThread must be a boolean");
+  if (subinterfaces !== undefined && typeof subinterfaces !== "boolean") {
+    if (subinterfaces === null || typeof subinterfaces !== "object") throw bad("subinterfaces must be a boolean or { port?(sub) }");
+    if (subinterfaces.port !== undefined && typeof subinterfaces.port !== "function") throw bad("subinterfaces.port must be a function");
+  }
   // families and kinds are checked where they are turned into dumps and groups (ifpx.ts, followed-kinds.ts).
   // Every option is listed: one left out would be dropped silently (satisfies makes that a type error).
-  return { netns, rcvbuf, onError, ports, reserve, families, dumpThread, kinds } satisfies { [K in keyof Required<IfpxOptions>]: IfpxOptions[K] };
+  return { netns, rcvbuf, onError, ports, reserve, families, dumpThread, kinds, subinterfaces } satisfies { [K in keyof Required<IfpxOptions>]: IfpxOptions[K] };
 }
 
 function checkPorts(p: PortBackend): void {
