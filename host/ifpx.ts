@@ -149,7 +149,8 @@ export class Ifpx {
     this.checkId(proxy, "proxy id");
     if (!this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${shown(proxy)} is not a proxy`);
     if (this.proxies.has(port)) throw new IfpxError("EINVAL", `${port} is a proxy; a proxy cannot be bound to a proxy`);
-    if (this.opts.ports && !this.opts.ports.isValidPort(port)) throw new IfpxError("EINVAL", `${port} is not a valid ${this.opts.ports.kind} port`);
+    // a sub-interface's port is a logical id of the application's choosing (no ethdev of its own)
+    if (this.opts.ports && !this.proxies.get(proxy)!.subinterface && !this.opts.ports.isValidPort(port)) throw new IfpxError("EINVAL", `${port} is not a valid ${this.opts.ports.kind} port`);
     this.core.check(this.core.x.port_bind(port, proxy), `cannot bind port ${port} to proxy ${proxy}`);
     const l = this.listener;
     if (l) this.delivery.whenIdle(() => l.lateBind(proxy, port));
