@@ -10,6 +10,8 @@ import * as assert from "uvu/assert";
 import { Ifpx, EventType, type IfpxEvent, type SubinterfaceInfo } from "../../host/index.js";
 import { withNetns, type Netns } from "../integration/helpers/netns.js";
 import { Collector } from "../integration/helpers/collector.js";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
 
 const T = 30_000;
 const ROOT_PORT = 1;
@@ -132,6 +134,40 @@ test("VLAN 100 and QinQ 200.300 created and configured before listen(): in the i
     assert.equal(errors, []);
   } finally {
     await ifpx.dispose();
+  }
+}));
+
+test("ifpx watch --subinterfaces: SUBIF_ADD lines name the tags and the parent; the sub-interface's events on the next port", () => withNetns(async (ns) => {
+  topology(ns);
+  // the repository's directory (this file runs bundled elsewhere in the VM)
+  const child = spawn(process.execPath, [join(process.cwd(), "dist/cli.js"), "watch", "--subinterfaces", "--netns", ns.name, "dp0"], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "", err = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => { out += d; });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => { err += d; });
+  const until = async (what: string, re: RegExp) => {
+    const end = Date.now() + T;
+    while (!re.test(out)) {
+      if (Date.now() > end || child.exitCode !== null) throw new Error(`${what}: not seen; stdout:\n${out}\nstderr:\n${err}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  try {
+    await until("CFG_DONE", /^CFG_DONE/m);
+    ns.ip("link", "add", "link", "dp0", "name", "dp0.100", "type", "vlan", "id", "100");
+    await until("SUBIF_ADD dp0.100", /^SUBIF_ADD +port 0 +proxy \d+ dp0\.100 vlan 100 \(802\.1Q\) on dp0$/m);
+    ns.ip("link", "set", "dp0.100", "up");
+    ns.ip("addr", "add", "198.51.100.1/24", "dev", "dp0.100");
+    await until("dp0.100's address on port 1", /^ADDR_ADD +port 1 +198\.51\.100\.1\/24 scope global$/m);
+    ns.ip("link", "add", "link", "dp0", "name", "dp0.200", "type", "vlan", "proto", "802.1ad", "id", "200");
+    ns.ip("link", "add", "link", "dp0.200", "name", "dp0.200.300", "type", "vlan", "id", "300");
+    await until("SUBIF_ADD dp0.200.300", /^SUBIF_ADD +port 0 +proxy \d+ dp0\.200\.300 vlan 200\.300 \(802\.1ad\/802\.1Q\) on dp0\.200$/m);
+    ns.ip("link", "del", "dp0.100");
+    await until("SUBIF_DEL dp0.100", /^SUBIF_DEL +port 0 +proxy \d+ dp0\.100 vlan 100 \(802\.1Q\) on dp0$/m);
+    child.kill("SIGINT");
+    const code = await new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.once("exit", (c) => r(c))));
+    assert.is(code, 0, err);
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
   }
 }));
 
