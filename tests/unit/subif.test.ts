@@ -5,10 +5,10 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Ifpx, type IfpxOptions, type SubinterfaceInfo } from "../../host/ifpx.ts";
-import { EventType, type IfpxEvent, type SubifEvent } from "../../host/record.ts";
+import { EventType, decodeEvent, type IfpxEvent, type SubifEvent } from "../../host/record.ts";
 import { formatEvent, formatEventBody } from "../../host/format.ts";
 import { FakeKernel, ManualClock, ENOBUFS, restamp } from "./helpers/fake-kernel.ts";
-import { T1, route4, concat } from "./helpers/core.ts";
+import { T1, route4, concat, Core } from "./helpers/core.ts";
 import { vlanLink, addr4, neigh4, RTM_DELLINK, RTM_DELADDR, NLM_F_MULTI, ETH_P_8021Q, ETH_P_8021AD } from "./helpers/rtnl-messages.ts";
 
 const RTM_GETLINK = 18, RTM_GETADDR = 22;
@@ -239,6 +239,37 @@ test("watch's human line: tags outer first, their protocols, the parent by name 
     vlanId: 300, vlanProto: 0x8100, outerVlanId: 200, outerVlanProto: 0x88a8, flags: 8 } as IfpxEvent;
   assert.is(formatEvent(qinq, "dp0.200"), "SUBIF_DEL    port 0     proxy 61442 dp0.200.300 vlan 200.300 (802.1ad/802.1Q) on dp0.200 [resync]");
   assert.is(formatEventBody({ ...v100, vlanProto: 0x9100 } as IfpxEvent), "proxy 61440 dp0.100 vlan 100 (0x9100) on ifindex 3");
+});
+
+test("the core alone: ids skip bound ports and go round robin; a full proxy table filters; subif_next/subif_info", () => {
+  const c = new Core();
+  c.x.proxy_add(1, T1);
+  c.x.set_wanted(0xffffffff);
+  assert.is(c.x.subif_next(-1), -1);
+  c.feed(vlanLink(V100));
+  assert.is(c.x.subif_next(-1), -1, "option off: nothing made");
+  c.x.set_subinterfaces(1);
+  c.x.port_bind(SUB_BASE, 1); // an application port with the first sub-interface id
+  const before = c.x.subif_changes();
+  c.feed(vlanLink(V100));
+  assert.is(c.x.subif_next(-1), SUB_BASE + 1, "the bound port's id skipped");
+  assert.is(c.x.subif_next(SUB_BASE + 1), -1);
+  assert.is(c.x.subif_changes(), before + 1);
+  assert.is(c.x.subif_info(1), 0, "a plain proxy is no sub-interface");
+  assert.is(c.x.subif_info(SUB_BASE), 0);
+  const rec = decodeEvent(new DataView(c.buf as ArrayBuffer), c.x.subif_info(SUB_BASE + 1) >>> 0) as SubifEvent;
+  assert.equal([rec.type, rec.proxyId, rec.ifindex, rec.name, rec.vlanId, rec.parentIfindex], ["SUBIF_ADD", SUB_BASE + 1, 900, "t1.100", 100, T1]);
+  c.feed(vlanLink(V100, RTM_DELLINK));
+  assert.is(c.x.subif_next(-1), -1, "freed");
+  assert.is(c.x.is_proxy(SUB_BASE + 1), 0);
+  assert.is(c.x.subif_changes(), before + 2);
+  c.feed(vlanLink(V100));
+  assert.is(c.x.subif_next(-1), SUB_BASE + 2, "not the id just freed");
+  // the proxy table full (256 slots): a further VLAN stays filtered
+  for (let i = 0; c.x.proxy_add(0x100 + i, 2000 + i) === 0; i++);
+  const filtered = c.stats().filtered;
+  c.feed(vlanLink({ ifindex: 901, name: "t1.101", link: T1, id: 101 }));
+  assert.is(c.stats().filtered, filtered + 1);
 });
 
 test("option check", () => {
