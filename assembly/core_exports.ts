@@ -28,6 +28,7 @@ import { replay_begin_impl, replay_step_impl } from "./replay";
 import { JOB_NONE, job_active, job_run } from "./implied_deletions";
 import { O_JOB, HEAP_MAX_BLOCK } from "./state";
 import { KB_ADDR, KB_ROUTE, KB_ROUTE6, KB_NEIGH } from "./layout";
+import { subif_set_enabled, subif_changes as subif_changes_impl, subif_next as subif_next_impl, subif_info as subif_info_impl } from "./subif";
 
 export function core_version(): u32 { return 1; }
 
@@ -294,3 +295,19 @@ export function mirror_reserve(kind: u32, entries: u32): i32 {
   grow_to(<u32>k, ncap);
   return 0;
 }
+
+// ---- sub-interfaces (option subinterfaces, subif.ts) ----
+
+/** on != 0: a VLAN (QinQ) created on a proxy becomes a proxy itself (ids from 0xF000) */
+export function set_subinterfaces(on: u32): void {
+  if (S) subif_set_enabled(on != 0);
+}
+
+/** bumped each time the core makes or frees a sub-interface proxy: the host compares lists when it moved */
+export function subif_changes(): u32 { return S ? subif_changes_impl() : 0; }
+
+/** the sub-interface proxy id after `after` (-1: the first), or -1 */
+export function subif_next(after: i32): i32 { return S ? subif_next_impl(after) : -1; }
+
+/** a SUBIF_ADD record (64 B, port 0xFFFF) describing sub-interface `id`, or 0 when it is none */
+export function subif_info(id: i32): usize { return S ? subif_info_impl(id) : 0; }

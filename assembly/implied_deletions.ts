@@ -45,6 +45,7 @@ import { max_ports, unbind_all, proxy_mark_gone } from "./proxies";
 import { EV_PROXY_GONE } from "./record";
 import { RT_SCOPE_HOST } from "./nl";
 import { sync_deleted } from "./sync";
+import { subif_gone } from "./subif";
 
 // fields of the job state (the layout above)
 const J_TYPE: usize = 0;
@@ -198,6 +199,7 @@ export function job_run(): bool {
     emit(slot, -1);
     unbind_all(slot);
     proxy_mark_gone(slot);
+    subif_gone(slot, flags); // a sub-interface: SUBIF_DEL to its root's ports, its slot freed
   }
   store<u32>(o + J_TYPE, JOB_NONE);
   return true;

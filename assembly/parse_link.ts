@@ -9,6 +9,7 @@ import { tmpl_begin, emit } from "./staging";
 import * as R from "./record";
 import { live_flags, note_added, note_changed, cur_gen, KB_LINK } from "./sync";
 import { job_start, revive_dead, unsettled_elsewhere, JOB_PURGE, JOB_DOWN } from "./implied_deletions";
+import { subif_adopt, subif_announce } from "./subif";
 
 export const LK_LINK: u32 = 1;
 export const LK_MTU: u32 = 2;
@@ -54,7 +55,9 @@ export function handle_link(m: usize, mlen: u32, type: u16): bool {
   const tb = msg_tb();
   if (!attr_parse(m + IFI_ATTRS, m + mlen, tb, LINK_POLICY, 0)) return false;
   const name = tb_attr(tb, IFLA_IFNAME), mtu = tb_attr(tb, IFLA_MTU), mac = tb_attr(tb, IFLA_ADDRESS), oper = tb_attr(tb, IFLA_OPERSTATE);
-  const s = slot_of_ifindex(ifindex);
+  let s = slot_of_ifindex(ifindex);
+  // option subinterfaces: a VLAN on a proxy becomes one here (subif.ts)
+  if (s < 0 && type != RTM_DELLINK) s = subif_adopt(m, mlen, ifindex, tb);
   if (s < 0) {
     // (live messages only: a dump shows every down interface, and asks nothing)
     if ((nlh_flags(m) & NLM_F_MULTI) == 0 && (type == RTM_DELLINK || (ifflags & IFF_UP) == 0)) unsettled_elsewhere();
@@ -80,6 +83,7 @@ export function handle_link(m: usize, mlen: u32, type: u16): bool {
     }
   }
   const known = load<u8>(p + P_KNOWN) != 0;
+  if (!known) subif_announce(slot, flags); // SUBIF_ADD before the sub-interface's own state
   const oflags = load<u32>(p + P_FLAGS);
   let which: u32 = 0;
   if (!known) which = LK_LINK | LK_MTU | LK_MAC;

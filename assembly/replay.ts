@@ -16,7 +16,8 @@ import { nstaged, stage_free } from "./staging";
 import { PROXY_MAX, pslot, P_USED, P_GONE, P_KNOWN, slot_of_id, port_slot, nports } from "./proxies";
 import { stage_link, LK_LINK, LK_MTU, LK_MAC } from "./parse_link";
 import { job_active, job_run } from "./implied_deletions";
-import { F_INITIAL } from "./record";
+import { F_INITIAL, EV_SUBIF_ADD } from "./record";
+import { is_subif, subif_root_slot, subif_stage } from "./subif";
 
 // fields of the replay state (the layout above)
 const RP_ACTIVE: usize = 0;
@@ -64,8 +65,15 @@ export function replay_step_impl(): u32 {
         const p = pslot(i);
         if (load<u8>(p + P_USED) && !load<u8>(p + P_GONE) && load<u8>(p + P_KNOWN)) {
           const t = target(i);
+          // a sub-interface: its SUBIF_ADD to the root's ports, before its own state
+          const rs = is_subif(i) ? subif_root_slot(i) : -1;
+          const ts = rs >= 0 ? target(<u32>rs) : -2;
+          if (ts != -2) {
+            if (!room(<u32>rs, ts, 1) || (t != -2 && !room(i, t, 3))) { store<u32>(o + RP_CURSOR, i); return nstaged() - start; }
+            subif_stage(EV_SUBIF_ADD, i, F_INITIAL, ts);
+          }
           if (t != -2) {
-            if (!room(i, t, 3)) { store<u32>(o + RP_CURSOR, i); return nstaged() - start; }
+            if (ts == -2 && !room(i, t, 3)) { store<u32>(o + RP_CURSOR, i); return nstaged() - start; }
             stage_link(i, LK_LINK | LK_MTU | LK_MAC, F_INITIAL, t);
           }
         }

@@ -3,6 +3,7 @@
 // route types, address, neighbour and link flags) instead of numbers. A value
 // without a name prints as iproute2 does: its number.
 import { EventFlag, type IfpxEvent } from "./record.js";
+import { formatSubifBody } from "./format-subif.js";
 
 const FLAG_NAMES = Object.entries(EventFlag) as [string, number][];
 
@@ -73,15 +74,16 @@ export function nudName(state: number): string {
   return state ? bitNames(NUD_STATES, state).join(",") : "NONE";
 }
 
-export function formatEvent(e: IfpxEvent): string {
+/** `parentName`: for SUBIF events, the parent's interface name if the caller knows it. */
+export function formatEvent(e: IfpxEvent, parentName?: string): string {
   const port = e.portId === 0xffff ? "-" : String(e.portId);
-  const body = formatEventBody(e);
+  const body = formatEventBody(e, parentName);
   const flags = FLAG_NAMES.filter(([, b]) => e.flags & b).map(([n]) => n.toLowerCase());
   return `${e.type.padEnd(12)} port ${port.padEnd(5)} ${body}${flags.length ? ` [${flags.join(",")}]` : ""}`.trimEnd();
 }
 
 /** What an event says, without its type, port and event flags ("198.51.100.14/24 scope global"). */
-export function formatEventBody(e: IfpxEvent): string {
+export function formatEventBody(e: IfpxEvent, parentName?: string): string {
   let body = "";
   switch (e.type) {
     case "MAC_CHANGE": body = `mac ${e.mac}`; break;
@@ -112,6 +114,7 @@ export function formatEventBody(e: IfpxEvent): string {
     }
     case "RESYNC_DONE": body = `added ${e.added} removed ${e.removed} changed ${e.changed}`; break;
     case "OVERFLOW": body = `lost ${e.lost}`; break;
+    case "SUBIF_ADD": case "SUBIF_DEL": body = formatSubifBody(e, parentName); break;
   }
   return body;
 }

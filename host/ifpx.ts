@@ -24,6 +24,7 @@ import { Delivery, type AnyQueue, type CallbackRegistration } from "./delivery/d
 import { QueueSet } from "./delivery/queue-set.js";
 import { ProxyRegistry, MAX_PORT_ID, readProxyInfo } from "./proxies/registry.js";
 import { PortSync, DEFAULT_LINK_POLL_MS, type PortLink } from "./proxies/port-sync.js";
+import { Subinterfaces } from "./proxies/subinterfaces.js";
 import { Listener, type ListenerCounters } from "./sync/listener.js";
 import type { DumpRequest } from "./sync/sync-machine.js";
 import { checkFamilies, planDumps } from "./sync/dump-plan.js";
@@ -32,7 +33,7 @@ import type { IfpxOptions, IfpxStats, MirrorKind, ProxyInfo } from "./options.js
 
 export type { Callback, RingQueue, AnyQueue } from "./delivery/delivery.js";
 export type { ExternalQueue } from "./queues/external-queue.js";
-export type { IfpxOptions, IfpxStats, MirrorKind, ProxyInfo, PortBackend } from "./options.js";
+export type { IfpxOptions, IfpxStats, MirrorKind, ProxyInfo, PortBackend, SubinterfaceInfo } from "./options.js";
 export { MAX_PORT_ID, readProxyInfo };
 export type { CallbackRegistration } from "./delivery/delivery.js";
 export type { PortLink } from "./proxies/port-sync.js";
@@ -78,6 +79,12 @@ export class Ifpx {
     ({ dumps: this.dumps, groups: this.groups } = planDumps(families, this.followed));
     reserveMirror(this.core, opts.reserve);
     this.delivery.updateWanted();
+    if (opts.subinterfaces) {
+      const port = typeof opts.subinterfaces === "object" ? opts.subinterfaces.port : undefined;
+      const subs = new Subinterfaces(this.core, this.proxies, port, (p, proxy) => this.bind(p, proxy), this.reporter);
+      this.core.x.set_subinterfaces(1);
+      this.delivery.afterStaged = () => subs.reconcile();
+    }
   }
   // ---- proxies --------------------------------------------------------------
 
@@ -148,7 +155,8 @@ export class Ifpx {
     this.checkId(proxy, "proxy id");
     if (!this.proxies.has(proxy)) throw new IfpxError("EINVAL", `${shown(proxy)} is not a proxy`);
     if (this.proxies.has(port)) throw new IfpxError("EINVAL", `${port} is a proxy; a proxy cannot be bound to a proxy`);
-    if (this.opts.ports && !this.opts.ports.isValidPort(port)) throw new IfpxError("EINVAL", `${port} is not a valid ${this.opts.ports.kind} port`);
+    // a sub-interface's port is a logical id of the application's choosing (no ethdev of its own)
+    if (this.opts.ports && !this.proxies.get(proxy)!.subinterface && !this.opts.ports.isValidPort(port)) throw new IfpxError("EINVAL", `${port} is not a valid ${this.opts.ports.kind} port`);
     this.core.check(this.core.x.port_bind(port, proxy), `cannot bind port ${port} to proxy ${proxy}`);
     this.portSync.bound(port, proxy);
     const l = this.listener;

@@ -10,7 +10,7 @@ const bad = (msg: string) => new IfpxError("EINVAL", msg);
 export function checkOptions(opts: IfpxOptions | undefined | null): IfpxOptions {
   if (opts === undefined || opts === null) return {};
   if (typeof opts !== "object") throw bad("Ifpx options must be an object");
-  const { netns, rcvbuf, onError, ports, reserve, families, dumpThread, kinds, portSync, linkPollMs } = opts;
+  const { netns, rcvbuf, onError, ports, reserve, families, dumpThread, kinds, portSync, linkPollMs, subinterfaces } = opts;
   if (netns !== undefined && (typeof netns !== "string" || !netns || netns.length > PATH_MAX || netns.includes("\0"))) {
     throw bad(`netns must be a namespace name or path, got ${describe(netns)}`);
   }
@@ -25,9 +25,13 @@ export function checkOptions(opts: IfpxOptions | undefined | null): IfpxOptions 
   if (linkPollMs !== undefined && (!Number.isInteger(linkPollMs) || linkPollMs < 0 || linkPollMs > 0x7fffffff)) {
     throw bad(`linkPollMs must be a whole number of milliseconds (0: no polling), got ${describe(linkPollMs)}`);
   }
+  if (subinterfaces !== undefined && typeof subinterfaces !== "boolean") {
+    if (subinterfaces === null || typeof subinterfaces !== "object") throw bad("subinterfaces must be a boolean or { port?(sub) }");
+    if (subinterfaces.port !== undefined && typeof subinterfaces.port !== "function") throw bad("subinterfaces.port must be a function");
+  }
   // families and kinds are checked where they are turned into dumps and groups (ifpx.ts, followed-kinds.ts).
   // Every option is listed: one left out would be dropped silently (satisfies makes that a type error).
-  return { netns, rcvbuf, onError, ports, reserve, families, dumpThread, kinds, portSync, linkPollMs } satisfies { [K in keyof Required<IfpxOptions>]: IfpxOptions[K] };
+  return { netns, rcvbuf, onError, ports, reserve, families, dumpThread, kinds, portSync, linkPollMs, subinterfaces } satisfies { [K in keyof Required<IfpxOptions>]: IfpxOptions[K] };
 }
 
 function checkPorts(p: PortBackend): void {

@@ -63,6 +63,36 @@ export interface IfpxOptions {
   portSync?: boolean;
   /** ms between two polls of the DPDK ports' link status while listening (default 200; 0: no polling) */
   linkPollMs?: number;
+  /**
+   * Sub-interfaces (VPP linux-cp's lcp-auto-subint), default off: a VLAN
+   * created on a proxy (`ip link add link dp0 name dp0.100 type vlan id 100`),
+   * and a VLAN on such a VLAN (QinQ), becomes a proxy itself (ids from
+   * 0xF000): SUBIF_ADD / SUBIF_DEL go to the ports of the root proxy, and its
+   * addresses, routes and neighbours to the ports bound to it. `port` names
+   * that port (it is bound as by bind(): state replayed, then PORT_DONE);
+   * without it, or when it returns undefined, none is bound until the
+   * application calls bind(port, sub.proxyId). Off by default because it
+   * changes which interfaces are followed and adds event types an
+   * upstream-ABI consumer does not know.
+   */
+  subinterfaces?: boolean | { port?: (sub: SubinterfaceInfo) => number | undefined };
+}
+
+/** A sub-interface the core made a proxy (option subinterfaces); the fields of SUBIF_ADD. */
+export interface SubinterfaceInfo {
+  proxyId: number;
+  ifindex: number;
+  name: string;
+  /** the proxy it was created on (for QinQ the outer sub-interface) */
+  parentProxy: number;
+  /** the untagged proxy at the bottom */
+  rootProxy: number;
+  /** its own (innermost) tag and TPID: 0x8100 802.1Q, 0x88a8 802.1ad */
+  vlanId: number;
+  vlanProto: number;
+  /** QinQ: the outer tag and TPID, else 0 */
+  outerVlanId: number;
+  outerVlanProto: number;
 }
 
 export type MirrorKind = "addr" | "route" | "neigh";

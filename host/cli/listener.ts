@@ -8,12 +8,15 @@ export const LISTENER_OPTIONS = {
   netns: { type: "string" },
   kinds: { type: "string" },
   json: { type: "boolean" },
+  subinterfaces: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
 export const LISTENER_HELP = `  --netns NS     the interfaces are in network namespace NS (a name under /var/run/netns, or a path)
   --kinds LIST   follow only these besides links: comma-separated addr,route,neigh (default all)
   --json         JSON lines (schema in the README, section CLI)
+  --subinterfaces  VLAN (QinQ) interfaces created on them become proxies too (SUBIF_ADD), bound to
+                 the next port numbers in the order they appear
   IFNAME         an interface name or ifindex; the first is port 0, the next port 1, ...`;
 
 export interface Adopted { ifpx: Ifpx; ports: { port: number; proxy: number; name: string }[] }
@@ -21,7 +24,9 @@ export interface Adopted { ifpx: Ifpx; ports: { port: number; proxy: number; nam
 export function openListener(values: Record<string, string | boolean | undefined>, names: string[], onError?: (e: unknown) => void): Adopted {
   if (!names.length) throw new UsageError("no interface given");
   const kinds = typeof values.kinds === "string" ? values.kinds.split(",").filter(Boolean) as FollowKind[] : undefined;
-  const ifpx = new Ifpx({ netns: values.netns as string | undefined, kinds, onError });
+  let nextPort = names.length;
+  const subinterfaces = values.subinterfaces === true ? { port: () => nextPort++ } : undefined;
+  const ifpx = new Ifpx({ netns: values.netns as string | undefined, kinds, onError, subinterfaces });
   try {
     const ports = names.map((name, port) => {
       const proxy = ifpx.adoptProxy(/^\d+$/.test(name) ? Number(name) : name);

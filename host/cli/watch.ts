@@ -10,7 +10,7 @@ import { formatStats } from "./stats.js";
 export const watchCommand: Command = {
   name: "watch",
   summary: "adopt interfaces as proxies and print their events until SIGINT/SIGTERM",
-  help: `usage: ifpx watch [--netns NS] [--kinds LIST] [--json] IFNAME...
+  help: `usage: ifpx watch [--netns NS] [--kinds LIST] [--json] [--subinterfaces] IFNAME...
 Prints the initial state (flag [initial]), CFG_DONE, then every change, one line per event,
 written as it happens. SIGUSR1 writes the counters to stderr (ifpx stats).
 ${LISTENER_HELP}`,
@@ -20,8 +20,13 @@ ${LISTENER_HELP}`,
     const json = values.json === true;
     ifpx.registerCallbacks(Object.values(EventType).map((type) => ({
       type,
-      callback: (e: IfpxEvent) => { println(json ? eventJson(e) : formatEvent(e)); return true; },
+      callback: (e: IfpxEvent) => { println(json ? eventJson(e) : formatEvent(e, parentName(e))); return true; },
     })));
+    // SUBIF lines name the device the VLAN sits on (the record carries its proxy and ifindex)
+    const parentName = (e: IfpxEvent) => {
+      if (e.type !== "SUBIF_ADD" && e.type !== "SUBIF_DEL") return undefined;
+      try { return ifpx.isProxy(e.parentProxy) ? ifpx.info(e.parentProxy).name : undefined; } catch { return undefined; }
+    };
     process.on("SIGUSR1", () => { process.stderr.write((json ? statsJson(ifpx.stats()) : formatStats(ifpx.stats())) + "\n"); });
     await ifpx.listen();
     return new Promise<number>((resolve) => {

@@ -35,6 +35,10 @@ export interface CoreExports {
   query_status(): number;
   query_ptr(): number;
   mirror_reserve(kind: number, entries: number): number;
+  set_subinterfaces(on: number): void;
+  subif_changes(): number;
+  subif_next(after: number): number;
+  subif_info(id: number): number;
 
   ring_version(): number;
   ring_hdr_size(): number;
@@ -81,7 +85,7 @@ export const CORE_EXPORT_ARITY: Readonly<Record<keyof CoreExports, number>> = {
   process: 2, proxy_add: 2, proxy_remove: 1, proxy_set_ifindex: 2, proxy_info_ptr: 1, is_proxy: 1, port_bind: 2,
   port_unbind: 1, proxy_of_port: 1, ports_of_proxy: 3, sync_begin: 2, sync_end_step: 0, job_step: 0, replay_begin: 2,
   replay_step: 0, stage_marker: 6, set_wanted: 1, mirror_count: 2, query_begin: 2, query_step: 0, query_status: 0,
-  query_ptr: 0, mirror_reserve: 2,
+  query_ptr: 0, mirror_reserve: 2, set_subinterfaces: 1, subif_changes: 0, subif_next: 1, subif_info: 1,
   ring_version: 0, ring_hdr_size: 0, ring_flag_spsc: 0, ring_flag_mpmc: 0, ring_max_slots: 0, ring_size: 1,
   ring_init: 3, ring_alloc: 2, queue_alloc: 4, ring_buf_alloc: 1, ring_is: 1, ring_enqueue: 3, ring_enqueue_bulk: 3,
   ring_dequeue: 3, ring_dequeue_bulk: 3, ring_count: 1, ring_free: 1, ring_capacity: 1, ring_wait: 2, ring_close: 1,

@@ -86,7 +86,11 @@ export class Delivery {
   /** Deliver the n records the core just staged. */
   deliverStaged(n: number): void {
     if (n) this.deliver(this.core.stagedPtr, n);
+    this.afterStaged?.();
   }
+
+  /** Run after each core call's records were delivered (sub-interfaces the call made or freed: ifpx.ts). */
+  afterStaged: (() => void) | undefined;
 
   /** Stage a marker record (CFG_DONE, PORT_DONE, RESYNC_DONE...) and deliver it. */
   marker(type: number, port: number, a = 0, b = 0, c = 0, d = 0): void {

@@ -136,7 +136,9 @@ export class PortSync {
   bound(port: number, proxy: number): void {
     const linkOf = this.d.auto ? this.d.backend?.linkOf : undefined;
     const p = this.d.proxies.get(proxy);
-    if (!linkOf || !p) return;
+    // a sub-interface's port is a logical id with no link of its own; Linux
+    // gives a VLAN device its lower device's carrier
+    if (!linkOf || !p || p.subinterface) return;
     let l: { mac: string; mtu: number; up: boolean };
     try { l = linkOf.call(this.d.backend, port); } catch (e) { this.d.report(e); return; }
     // a port may have no MAC (net_ring's is zero) or report no MTU: the proxy keeps its own
@@ -166,6 +168,7 @@ export class PortSync {
   /** One pass over the proxies that have bound ports. */
   poll(): void {
     for (const p of [...this.d.proxies.entries.values()]) {
+      if (p.subinterface) continue;
       try { this.syncCarrier(p); } catch (e) { this.d.report(e); }
     }
   }

@@ -17,6 +17,8 @@ export interface ProxyEntry {
   name: string;
   tap?: TapHandle;
   owned: boolean;
+  /** made by the core (option subinterfaces, host/proxies/subinterfaces.ts) */
+  subinterface?: boolean;
 }
 
 export class ProxyRegistry {
@@ -39,6 +41,12 @@ export class ProxyRegistry {
     this.entries.set(p.id, p);
     return p.id;
   }
+
+  /** A proxy the core made itself (a sub-interface): known here, already in the core. */
+  track(p: ProxyEntry): void { this.entries.set(p.id, p); }
+
+  /** A proxy the core freed itself (a sub-interface deleted). */
+  forget(id: number): void { this.entries.delete(id); }
 
   /** Remove from the core and the registry; the caller deletes what backs it. */
   remove(id: number): ProxyEntry {
@@ -67,7 +75,8 @@ export class ProxyRegistry {
 
   freeId(): number {
     for (let id = PLAIN_PROXY_BASE; id <= MAX_PORT_ID; id++) {
-      if (!this.entries.has(id) && this.core.x.proxy_of_port(id) < 0) return id;
+      // is_proxy: the core's own sub-interface ids (assembly/subif.ts) may not be tracked here yet
+      if (!this.entries.has(id) && this.core.x.proxy_of_port(id) < 0 && !this.core.x.is_proxy(id)) return id;
     }
     throw new IfpxError("ENOSPC", "no free proxy id");
   }
