@@ -9,6 +9,7 @@ import { tmpl_begin, emit } from "./staging";
 import * as R from "./record";
 import { live_flags, note_added, note_changed, cur_gen, KB_LINK } from "./sync";
 import { job_start, revive_dead, unsettled_elsewhere, JOB_PURGE, JOB_DOWN } from "./implied_deletions";
+import { masters_link, master_proxy } from "./masters";
 
 export const LK_LINK: u32 = 1;
 export const LK_MTU: u32 = 2;
@@ -54,6 +55,7 @@ export function handle_link(m: usize, mlen: u32, type: u16): bool {
   const tb = msg_tb();
   if (!attr_parse(m + IFI_ATTRS, m + mlen, tb, LINK_POLICY, 0)) return false;
   const name = tb_attr(tb, IFLA_IFNAME), mtu = tb_attr(tb, IFLA_MTU), mac = tb_attr(tb, IFLA_ADDRESS), oper = tb_attr(tb, IFLA_OPERSTATE);
+  masters_link(ifindex, type, tb);
   const s = slot_of_ifindex(ifindex);
   if (s < 0) {
     // (live messages only: a dump shows every down interface, and asks nothing)
@@ -107,6 +109,7 @@ export function handle_link(m: usize, mlen: u32, type: u16): bool {
   if (!known) note_added(KB_LINK);
   else if (which) note_changed(KB_LINK);
   if (which) stage_link(slot, which, flags, -1);
+  master_proxy(slot, tb, !known, nlh_flags(m), flags);
   if (known) {
     if ((oflags & IFF_UP) != 0 && (ifflags & IFF_UP) == 0) job_start(JOB_DOWN, slot, flags);
     else if ((oflags & IFF_UP) == 0 && (ifflags & IFF_UP) != 0) revive_dead(slot);

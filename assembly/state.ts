@@ -42,7 +42,8 @@ export const O_NHSET: usize = 640;       // nexthop ids used by mirrored routes,
 export const O_GW6: usize = 656;         // IPv6 gateways of IPv4 routes, 16 B (gw6.ts)
 export const O_R4LAST: usize = 672;     // identity of the last IPv4 route of the dump, 16 B (parse_route.ts)
 export const O_R4RISK: usize = 688;     // u32 1: an IPv4 multipath route may hang on other interfaces (implied_deletions.ts)
-export const STATE_SIZE: usize = 696;
+export const O_MASTERS: usize = 696;    // usize master devices and proxies waiting for theirs (masters.ts)
+export const STATE_SIZE: usize = 704;
 
 @inline export function stat_inc(off: usize): void { store<u32>(S + O_STATS + off, load<u32>(S + O_STATS + off) + 1); }
 @inline export function stat_add(off: usize, n: u32): void { store<u32>(S + O_STATS + off, load<u32>(S + O_STATS + off) + n); }

@@ -112,6 +112,12 @@ export function formatEventBody(e: IfpxEvent): string {
     }
     case "RESYNC_DONE": body = `added ${e.added} removed ${e.removed} changed ${e.changed}`; break;
     case "OVERFLOW": body = `lost ${e.lost}`; break;
+    case "MASTER_CHANGE": {
+      // the proxy too: a port bound to several proxies' state would not say whose master moved
+      const what = `${e.masterKind}${e.masterKind === "vrf" ? `, table ${tableName(e.vrfTable)}` : ""}`;
+      body = `proxy ${e.proxyId} ${e.master ? `master ${e.masterName || `ifindex ${e.master}`} (${what})` : "nomaster"}`;
+      break;
+    }
   }
   return body;
 }

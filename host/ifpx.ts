@@ -31,7 +31,7 @@ import type { IfpxOptions, IfpxStats, MirrorKind, ProxyInfo } from "./options.js
 
 export type { Callback, RingQueue, AnyQueue } from "./delivery/delivery.js";
 export type { ExternalQueue } from "./queues/external-queue.js";
-export type { IfpxOptions, IfpxStats, MirrorKind, ProxyInfo, PortBackend } from "./options.js";
+export type { IfpxOptions, IfpxStats, MirrorKind, ProxyInfo, ProxyMaster, PortBackend } from "./options.js";
 export { MAX_PORT_ID, readProxyInfo };
 export type { CallbackRegistration } from "./delivery/delivery.js";
 

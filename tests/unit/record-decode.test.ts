@@ -156,7 +156,7 @@ test("markers, OVERFLOW, RESYNC_DONE, unknown", () => {
 });
 
 test("SUBIF_ADD/DEL and MASTER_CHANGE", () => {
-  const name = (v: DataView, off: number, t: string) => [...t].forEach((c, i) => v.setUint8(off + i, c.charCodeAt(i)));
+  const name = (v: DataView, off: number, t: string) => [...t].forEach((c, i) => v.setUint8(off + i, c.charCodeAt(0)));
   for (const type of ["SUBIF_ADD", "SUBIF_DEL"] as const) {
     const e = dec(rec(EventType[type], (v) => {
       v.setUint16(16, 0x8001, true); v.setUint16(18, 7, true); v.setUint32(20, 12, true);
