@@ -186,13 +186,14 @@ export function master_proxy(slot: u32, tb: usize, first: bool, msgflags: u16, f
     unpend(slot);
   }
   if (master == load<u32>(p + P_MASTER)) return;
+  // a resync's "changed" counter (a link message changing MTU and master counts twice)
+  if (!first) note_changed(KB_LINK);
   // hold while a dump runs: a live enslave may also overtake the master's dump message
   if (master != 0 && !find(<i32>master) && ((msgflags & NLM_F_MULTI) != 0 || sync_active())) {
     store<u32>(q, master); store<u8>(q + 4, 1); store<u8>(q + 5, flags);
     store<u32>(blk() + M_PENDING, load<u32>(blk() + M_PENDING) + 1);
     return;
   }
-  if (!first) note_changed(KB_LINK);
   report(slot, master, flags);
 }
 
