@@ -33,7 +33,9 @@ import { linkinfo_parse, linkinfo_kind, linkinfo_vrf_table, KIND_VRF, KIND_BRIDG
 import { pslot, PROXY_MAX, P_USED, P_GONE } from "./proxies";
 import { P_MASTER } from "./layout";
 import { tmpl_begin, emit } from "./staging";
-import { live_flags, note_changed, sync_active, KB_LINK } from "./sync";
+import { live_flags, note_changed, sync_active, KB_LINK, KB_ROUTE } from "./sync";
+import { job_start, JOB_LASTADDR } from "./implied_deletions";
+import { SS_IPV4_UNSETTLED, STF_ROUTES, stat_inc, status_or } from "./state";
 import { EVENT_SIZE, EV_MASTER_CHANGE, R_TYPE, R_MASTER_IFINDEX, R_MASTER_VRF_TABLE, R_MASTER_KIND, R_MASTER_NAME,
   MASTER_NONE, MASTER_VRF, MASTER_BRIDGE, MASTER_BOND, MASTER_OTHER } from "./record";
 
@@ -170,6 +172,29 @@ export function masters_link(ifindex: i32, type: u16, tb: usize): void {
 }
 
 /**
+ * Joining or leaving an L3 master (a VRF) flushes the port's IPv4 routes
+ * without a message, as removing its last IPv4 address does (fib_frontend.c,
+ * NETDEV_CHANGEUPPER: fib_disable_ip with force; local routes too), before the
+ * VRF driver cycles it down and up, which re-adds the connected and local
+ * routes in the table of its new master (drivers/net/vrf.c cycle_netdev).
+ * IPv6 routes and addresses go with messages (addrconf_ifdown). A live master
+ * change only: a dump carries the routes as they are. A master of unknown kind
+ * (the table was full): the routes are dumped again instead.
+ */
+function vrf_flush(old: u32, master: u32, slot: u32): void {
+  let vrf = false, unknown = false;
+  for (let i = 0; i < 2; i++) {
+    const m = i == 0 ? old : master;
+    if (!m) continue;
+    const e = find(<i32>m);
+    if (!e) unknown = true;
+    else if (load<u8>(e + E_KIND) == MASTER_VRF) vrf = true;
+  }
+  if (vrf) job_start(JOB_LASTADDR, slot, live_flags(KB_ROUTE));
+  else if (unknown) { stat_inc(SS_IPV4_UNSETTLED); status_or(STF_ROUTES); }
+}
+
+/**
  * A proxy's RTM_NEWLINK (after its link fields): report a change of its
  * master. `first`: the first message of this interface (initial state, or the
  * proxy re-pointed); `msgflags`: the netlink header's (NLM_F_MULTI: a dump).
@@ -188,6 +213,7 @@ export function master_proxy(slot: u32, tb: usize, first: bool, msgflags: u16, f
   if (master == load<u32>(p + P_MASTER)) return;
   // a resync's "changed" counter (a link message changing MTU and master counts twice)
   if (!first) note_changed(KB_LINK);
+  if (!first && (msgflags & NLM_F_MULTI) == 0) vrf_flush(load<u32>(p + P_MASTER), master, slot);
   // hold while a dump runs: a live enslave may also overtake the master's dump message
   if (master != 0 && !find(<i32>master) && ((msgflags & NLM_F_MULTI) != 0 || sync_active())) {
     store<u32>(q, master); store<u8>(q + 4, 1); store<u8>(q + 5, flags);

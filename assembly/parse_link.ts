@@ -109,10 +109,11 @@ export function handle_link(m: usize, mlen: u32, type: u16): bool {
   if (!known) note_added(KB_LINK);
   else if (which) note_changed(KB_LINK);
   if (which) stage_link(slot, which, flags, -1);
-  master_proxy(slot, tb, !known, nlh_flags(m), flags);
   if (known) {
     if ((oflags & IFF_UP) != 0 && (ifflags & IFF_UP) == 0) job_start(JOB_DOWN, slot, flags);
     else if ((oflags & IFF_UP) == 0 && (ifflags & IFF_UP) != 0) revive_dead(slot);
   }
+  // after JOB_DOWN: joining or leaving a VRF starts a wider deletion job in its place
+  master_proxy(slot, tb, !known, nlh_flags(m), flags);
   return true;
 }

@@ -9,9 +9,9 @@ import { Ifpx } from "../../host/ifpx.ts";
 import { EventType, EventFlag, type IfpxEvent, type MasterChangeEvent } from "../../host/record.ts";
 import { formatEvent } from "../../host/format.ts";
 import { FakeKernel, ManualClock, doneMsg, restamp, NLM_F_MULTI } from "./helpers/fake-kernel.ts";
-import { T1, attr, nlmsg, u32le, concat } from "./helpers/core.ts";
+import { T1, attr, nlmsg, rtmsg, u32le, ip4be, concat } from "./helpers/core.ts";
 
-const RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18;
+const RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18, RTM_NEWROUTE = 24, RTM_GETROUTE = 26, AF_INET6 = 10;
 const IFLA_ADDRESS = 1, IFLA_BROADCAST = 2, IFLA_IFNAME = 3, IFLA_MTU = 4, IFLA_MASTER = 10, IFLA_TXQLEN = 13,
   IFLA_OPERSTATE = 16, IFLA_LINKMODE = 17, IFLA_LINKINFO = 18, IFLA_GROUP = 27, IFLA_CARRIER = 33;
 const IFLA_INFO_KIND = 1, IFLA_INFO_DATA = 2, IFLA_INFO_SLAVE_KIND = 4, IFLA_INFO_SLAVE_DATA = 5;
@@ -67,10 +67,19 @@ const ports = {
   isValidPort: () => true,
 };
 
-/** an Ifpx whose link dumps are `links()` (in this order) and whose other dumps are empty */
-function setup(links: () => Uint8Array[]) {
+/** an IPv4 route through the proxy (RTN_UNICAST scope universe, or RTN_LOCAL scope host), proto kernel */
+function route(dst: number, len: number, table: number, local = false): Uint8Array {
+  return nlmsg(RTM_NEWROUTE, 0, rtmsg(2, len, table < 256 ? table : 252, local ? 2 : 1, local ? 254 : 0, 2),
+    attr(15, u32le(table)), attr(1, ip4be(dst)), attr(4, u32le(T1)));
+}
+
+/** an Ifpx whose link dumps are `links()` (in this order), IPv4 route dumps `routes()`, other dumps empty */
+function setup(links: () => Uint8Array[], routes: () => Uint8Array[] = () => []) {
   const kernel = new FakeKernel(), clock = new ManualClock(), errors: unknown[] = [], events: IfpxEvent[] = [];
-  kernel.script = (type, seq) => [...(type === RTM_GETLINK ? [restamp(concat(links()), seq, NLM_F_MULTI)] : []), doneMsg(seq)];
+  kernel.script = (type, seq) => {
+    const msgs = type === RTM_GETLINK ? links() : type === RTM_GETROUTE && kernel.sent.at(-1)!.family !== AF_INET6 ? routes() : [];
+    return [...(msgs.length ? [restamp(concat(msgs), seq, NLM_F_MULTI)] : []), doneMsg(seq)];
+  };
   const ifpx = new Ifpx({ ports, onError: (e) => errors.push(e) }, { openTransport: kernel.open, clock });
   kernel.attach((ifpx as unknown as { core: { bytes: Uint8Array; rxPtr: number } }).core);
   const id = ifpx.adoptProxy("net_tap_fake");
@@ -112,11 +121,15 @@ test("initial state, the bridge dumped before the proxy; a proxy without master:
 
 test("a live enslave overtaking the master's dump message is held too: one complete MASTER_CHANGE", async () => {
   const { kernel, ifpx, masters } = setup(() => []);
-  kernel.script = (type, seq) => type === RTM_GETLINK
-    ? [restamp(proxy(), seq, NLM_F_MULTI), restamp(enslaved(10, 10), 0), restamp(vrf(10, "vrf-blue", 10), seq, NLM_F_MULTI), doneMsg(seq)]
-    : [doneMsg(seq)];
+  // (a later link dump, if any, shows the state after the enslave)
+  kernel.script = (type, seq, nth) => type !== RTM_GETLINK ? [doneMsg(seq)]
+    : nth > 0 ? [restamp(concat([enslaved(10, 10), vrf(10, "vrf-blue", 10)]), seq, NLM_F_MULTI), doneMsg(seq)]
+    : [restamp(proxy(), seq, NLM_F_MULTI), restamp(enslaved(10, 10), 0), restamp(vrf(10, "vrf-blue", 10), seq, NLM_F_MULTI), doneMsg(seq)];
   await ifpx.listen();
+  for (let i = 0; i < 20; i++) await turn();
   assert.equal(masters().map(brief), [{ port: 0, master: 10, kind: "vrf", table: 10, name: "vrf-blue", flags: EventFlag.INITIAL }]);
+  // joined a master of a kind not known yet: whether its routes were flushed is open, so they are dumped again
+  assert.is(ifpx.stats().routeResyncs, 1);
   await ifpx.dispose();
 });
 
@@ -151,6 +164,34 @@ test("a VRF deleted: the kernel releases the proxy first (MASTER_CHANGE 0), then
   assert.equal(brief(masters().at(-1)!), { port: 0, master: 10, kind: "other", table: 0, name: "", flags: 0 });
   assert.is(formatEvent(masters().at(-1)!), "MASTER_CHANGE port 0     proxy 1 master ifindex 10 (other)");
   await ifpx.dispose();
+});
+
+test("joining or leaving a VRF: the proxy's IPv4 routes flushed as the kernel does it silently, local ones too; a bridge flushes nothing", async () => {
+  const main = () => [route(0x0a010000, 24, 254), route(0x0a010001, 32, 255, true), route(0x0a090000, 24, 100)];
+  const routeDels = (events: IfpxEvent[]) => events.filter((e) => e.type === "ROUTE_DEL").map((e: any) => `${e.table}|${e.ip}/${e.depth}`).sort();
+
+  const a = setup(() => [proxy(), vrf(10, "vrf-blue", 10), bridge(11, "br0")], main);
+  await a.ifpx.listen();
+  assert.is(a.ifpx.routes(a.id).length, 3);
+  a.events.length = 0;
+  await a.live(enslaved(11));
+  assert.equal(a.masters().map((e) => e.master), [11]);
+  assert.equal(routeDels(a.events), [], "a bridge port keeps its routes");
+  await a.live(enslaved(10, 10)); // from the bridge into the VRF
+  assert.equal(a.masters().map((e) => e.master), [11, 10]);
+  assert.equal(routeDels(a.events), ["100|10.9.0.0/24", "254|10.1.0.0/24", "255|10.1.0.1/32"]);
+  assert.is(a.events.findIndex((e) => e.type === "MASTER_CHANGE" && (e as MasterChangeEvent).master === 10) < a.events.findIndex((e) => e.type === "ROUTE_DEL"), true, "MASTER_CHANGE first");
+  assert.equal(a.ifpx.routes(a.id), []);
+  await a.ifpx.dispose();
+
+  // released: the routes in the VRF's table go the same way
+  const b = setup(() => [vrf(2, "vrf-blue", 10), proxy(2, { kind: "vrf", table: 10 })], () => [route(0x0a010000, 24, 10), route(0x0a010001, 32, 10, true)]);
+  await b.ifpx.listen();
+  b.events.length = 0;
+  await b.live(proxy());
+  assert.equal(routeDels(b.events), ["10|10.1.0.0/24", "10|10.1.0.1/32"]);
+  assert.equal(b.ifpx.routes(b.id), []);
+  await b.ifpx.dispose();
 });
 
 test("a master renamed: its proxies get MASTER_CHANGE again with the new name", async () => {
