@@ -73,6 +73,12 @@ export function nudName(state: number): string {
   return state ? bitNames(NUD_STATES, state).join(",") : "NONE";
 }
 
+/** "master vrf-blue (vrf, table 10)", "master br0 (bridge)", "nomaster" (ifindex 0) */
+export function masterText(ifindex: number, name: string, kind: string, vrfTable: number): string {
+  if (!ifindex) return "nomaster";
+  return `master ${name || `ifindex ${ifindex}`} (${kind}${kind === "vrf" ? `, table ${tableName(vrfTable)}` : ""})`;
+}
+
 export function formatEvent(e: IfpxEvent): string {
   const port = e.portId === 0xffff ? "-" : String(e.portId);
   const body = formatEventBody(e);
@@ -112,12 +118,8 @@ export function formatEventBody(e: IfpxEvent): string {
     }
     case "RESYNC_DONE": body = `added ${e.added} removed ${e.removed} changed ${e.changed}`; break;
     case "OVERFLOW": body = `lost ${e.lost}`; break;
-    case "MASTER_CHANGE": {
-      // the proxy too: a port bound to several proxies' state would not say whose master moved
-      const what = `${e.masterKind}${e.masterKind === "vrf" ? `, table ${tableName(e.vrfTable)}` : ""}`;
-      body = `proxy ${e.proxyId} ${e.master ? `master ${e.masterName || `ifindex ${e.master}`} (${what})` : "nomaster"}`;
-      break;
-    }
+    // the proxy too: a port bound to several proxies' state would not say whose master moved
+    case "MASTER_CHANGE": body = `proxy ${e.proxyId} ${masterText(e.master, e.masterName, e.masterKind, e.vrfTable)}`; break;
   }
   return body;
 }

@@ -6,6 +6,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Ifpx, EventType, EventFlag, type IfpxEvent, type MasterChangeEvent } from "../../host/index.js";
+import { spawn, spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { withNetns, type Netns } from "./helpers/netns.js";
 import { Collector, ALL_TYPES, sleep } from "./helpers/collector.js";
 
@@ -93,6 +95,41 @@ test("enslaved before listen, the bridge dumped after the tap: one complete MAST
   assert.is(ifpx.info(p).master, undefined);
   await sleep(100);
   assert.is(masters(c, from).length, 2, "released once per port, nothing after the bridge's DELLINK");
+}));
+
+const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+
+test("CLI: watch prints MASTER_CHANGE as the bridge takes the port; show prints the master, --json carries it", () => withNetns(async (ns) => {
+  ns.ip("link", "add", "v0", "type", "veth", "peer", "name", "v1");
+  ns.ip("link", "add", "br0", "type", "bridge");
+  const child = spawn(process.execPath, [CLI, "watch", "--netns", ns.name, "v0"], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "", err = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => { out += d; });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => { err += d; });
+  const exited = new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+  const until = async (re: RegExp) => {
+    for (const end = Date.now() + 15000; !re.test(out); await sleep(50)) if (Date.now() > end) throw new Error(`no ${re} in:\n${out}\n${err}`);
+  };
+  try {
+    await until(/CFG_DONE/);
+    ns.ip("link", "set", "v0", "master", "br0");
+    await until(/^MASTER_CHANGE port 0 +proxy \d+ master br0 \(bridge\)$/m);
+    ns.ip("link", "set", "v0", "nomaster");
+    await until(/^MASTER_CHANGE port 0 +proxy \d+ nomaster$/m);
+  } finally {
+    child.kill("SIGINT");
+  }
+  assert.is(await exited, 0);
+
+  ns.ip("link", "set", "v0", "master", "br0");
+  const br = ifindexOf(ns, "br0");
+  const show = spawnSync(process.execPath, [CLI, "show", "--netns", ns.name, "v0"], { encoding: "utf8", timeout: 30000 });
+  assert.is(show.status, 0, show.stderr);
+  assert.match(show.stdout.split("\n")[0], / master br0 \(bridge\)$/);
+  const json = spawnSync(process.execPath, [CLI, "show", "--json", "--netns", ns.name, "v0"], { encoding: "utf8", timeout: 30000 });
+  assert.is(json.status, 0, json.stderr);
+  const info = JSON.parse(json.stdout.split("\n")[0]);
+  assert.equal([info.type, info.master], ["INFO", { ifindex: br, name: "br0", kind: "bridge", vrfTable: 0 }]);
 }));
 
 test.run();
