@@ -138,9 +138,11 @@ export function masters_link(ifindex: i32, type: u16, tb: usize): void {
   if (type == RTM_DELLINK) { if (e) remove(e); return; }
   // a malformed IFLA_LINKINFO: not a master as far as this table goes
   const kind = linkinfo_parse(tb_attr(tb, IFLA_LINKINFO)) ? master_kind(linkinfo_kind()) : MASTER_NONE;
-  if (kind == MASTER_NONE) { if (e) remove(e); return; }
   let renamed = false;
-  if (!e) {
+  if (kind == MASTER_NONE) {
+    // not kept, but a proxy may be held for it (a team, an openvswitch bridge): reported as other
+    if (e) { remove(e); e = 0; }
+  } else if (!e) {
     const n = load<u32>(b + M_COUNT);
     if (n < MASTERS_MAX) {
       e = entry(n);

@@ -133,6 +133,15 @@ test("a live enslave overtaking the master's dump message is held too: one compl
   await ifpx.dispose();
 });
 
+test("initial state, a master of a kind not kept (team) dumped after the proxy: reported once, kind other", async () => {
+  const team = link({ ifindex: 10, name: "team0", linkinfo: attr(IFLA_INFO_KIND, str("team")), flags: IFF_UP | IFF_MASTER });
+  const { ifpx, id, masters } = setup(() => [proxy(10, { kind: "team" }), team]);
+  await ifpx.listen();
+  assert.equal(masters().map(brief), [{ port: 0, master: 10, kind: "other", table: 0, name: "", flags: EventFlag.INITIAL }]);
+  assert.equal(ifpx.info(id).master, { ifindex: 10, name: "", kind: "other", vrfTable: 0 });
+  await ifpx.dispose();
+});
+
 test("live: enslave, move to another VRF, an unrelated change, release", async () => {
   const { ifpx, id, masters, live } = setup(() => [proxy()]);
   await ifpx.listen();
