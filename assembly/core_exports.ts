@@ -7,6 +7,7 @@
 //   status_ptr()        state.ts   "status block"  (32 B)
 //   stats_ptr()         state.ts   "stats block"   (u32 counters, 128 B)
 //   proxy_info_ptr(id)  proxies.ts "proxy table"   (first 40 B)
+//   proxy_master_ptr(id) masters.ts (a 64 B MASTER_CHANGE record)
 //   staged_ptr()        staging.ts (64 B records, native/include/ifpx_event.h)
 //   query_ptr()         query.ts   (64 B records of the last query_step())
 //
@@ -25,6 +26,7 @@ import { e_slot } from "./entries";
 import { m_delete } from "./mirror";
 import { sync_begin_impl, sync_end_step_impl } from "./sync";
 import { replay_begin_impl, replay_step_impl } from "./replay";
+import { master_info } from "./masters";
 import { JOB_NONE, job_active, job_run } from "./implied_deletions";
 import { O_JOB, HEAP_MAX_BLOCK } from "./state";
 import { KB_ADDR, KB_ROUTE, KB_ROUTE6, KB_NEIGH } from "./layout";
@@ -108,6 +110,13 @@ export function proxy_info_ptr(id: u32): usize {
   if (!S) return 0;
   const s = P.slot_of_id(<i32>id);
   return s < 0 ? 0 : P.pslot(<u32>s);
+}
+
+/** the proxy's master as a MASTER_CHANGE record (payload only, masters.ts), 0 when no such proxy */
+export function proxy_master_ptr(id: u32): usize {
+  if (!S) return 0;
+  const s = P.slot_of_id(<i32>id);
+  return s < 0 ? 0 : master_info(<u32>s);
 }
 
 export function is_proxy(id: u32): i32 {

@@ -1,5 +1,5 @@
 // core_init(): allocation of everything, and the mirror counters in stats.
-import { S, set_state, zalloc, STATE_SIZE, O_RX, O_RX_CAP, O_STAGE, O_STAGE_CAP, O_PROXIES, O_ID2SLOT, O_GROWTMP, O_WANTED, O_NHSET, O_GW6,
+import { S, set_state, zalloc, STATE_SIZE, O_RX, O_RX_CAP, O_STAGE, O_STAGE_CAP, O_PROXIES, O_ID2SLOT, O_GROWTMP, O_WANTED, O_NHSET, O_GW6, O_MASTERS,
   O_PORT2SLOT, O_PORTNEXT, O_IFHASH, O_SCRATCH, O_QOUT, SS_MIRROR_ADDR, SS_MIRROR_ROUTE4, SS_MIRROR_ROUTE6, SS_MIRROR_NEIGH, SS_GENERATION, stat_set } from "./state";
 import { PROXY_MAX, PROXY_SIZE, IFH_SLOTS, proxies_init } from "./proxies";
 import { STAGE_CAP } from "./staging";
@@ -11,6 +11,7 @@ import { QUERY_CAP } from "./query";
 import { NHSET_SLOTS } from "./nexthops";
 import { GW6_SLOTS } from "./gw6";
 import { tomb_init } from "./tombstones";
+import { MASTERS_BLOCK_SIZE } from "./masters";
 
 // 2 MiB: dumps received on the pool fill it as two banks of 16 x 64 KiB (host/netlink/dump-receiver.ts)
 export const RX_CAP: u32 = 2048 * 1024;
@@ -34,6 +35,7 @@ export function core_init_impl(): void {
   store<usize>(S + O_NHSET, zalloc(<usize>NHSET_SLOTS << 2));
   store<usize>(S + O_GW6, zalloc(<usize>GW6_SLOTS << 4));
   tomb_init();
+  store<usize>(S + O_MASTERS, zalloc(MASTERS_BLOCK_SIZE));
   proxies_init();
   t_init(K_ADDR, 1024, A_SIZE);
   t_init(K_R4, 1 << 16, R4_SIZE);

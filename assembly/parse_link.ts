@@ -10,6 +10,7 @@ import * as R from "./record";
 import { live_flags, note_added, note_changed, cur_gen, KB_LINK } from "./sync";
 import { job_start, revive_dead, unsettled_elsewhere, JOB_PURGE, JOB_DOWN } from "./implied_deletions";
 import { subif_adopt, subif_announce } from "./subif";
+import { masters_link, master_proxy } from "./masters";
 
 export const LK_LINK: u32 = 1;
 export const LK_MTU: u32 = 2;
@@ -55,6 +56,7 @@ export function handle_link(m: usize, mlen: u32, type: u16): bool {
   const tb = msg_tb();
   if (!attr_parse(m + IFI_ATTRS, m + mlen, tb, LINK_POLICY, 0)) return false;
   const name = tb_attr(tb, IFLA_IFNAME), mtu = tb_attr(tb, IFLA_MTU), mac = tb_attr(tb, IFLA_ADDRESS), oper = tb_attr(tb, IFLA_OPERSTATE);
+  masters_link(ifindex, type, tb);
   let s = slot_of_ifindex(ifindex);
   // option subinterfaces: a VLAN on a proxy becomes one here (subif.ts)
   if (s < 0 && type != RTM_DELLINK) s = subif_adopt(m, mlen, ifindex, tb);
@@ -115,5 +117,7 @@ export function handle_link(m: usize, mlen: u32, type: u16): bool {
     if ((oflags & IFF_UP) != 0 && (ifflags & IFF_UP) == 0) job_start(JOB_DOWN, slot, flags);
     else if ((oflags & IFF_UP) == 0 && (ifflags & IFF_UP) != 0) revive_dead(slot);
   }
+  // after JOB_DOWN: joining or leaving a VRF starts a wider deletion job in its place
+  master_proxy(slot, tb, !known, nlh_flags(m), flags);
   return true;
 }

@@ -1,5 +1,5 @@
 // Replay of the mirror's current state (late binding, ring replay): link info
-// (LINK_CHANGE, MTU_CHANGE, MAC_CHANGE) of each selected proxy, then its
+// (LINK_CHANGE, MTU_CHANGE, MAC_CHANGE, MASTER_CHANGE if it has a master) of each selected proxy, then its
 // addresses, IPv4 routes, IPv6 routes and neighbours, all flagged INITIAL, in
 // chunks that fit staging. The host must finish a replay (replay_step() until
 // 0) before calling process() again: process() may move entries inside the
@@ -14,6 +14,8 @@ import { e_slot } from "./entries";
 import { stage_entry } from "./mirror";
 import { nstaged, stage_free } from "./staging";
 import { PROXY_MAX, pslot, P_USED, P_GONE, P_KNOWN, slot_of_id, port_slot, nports } from "./proxies";
+import { stage_master } from "./masters";
+import { P_MASTER } from "./layout";
 import { stage_link, LK_LINK, LK_MTU, LK_MAC } from "./parse_link";
 import { job_active, job_run } from "./implied_deletions";
 import { F_INITIAL, EV_SUBIF_ADD } from "./record";
@@ -69,12 +71,13 @@ export function replay_step_impl(): u32 {
           const rs = is_subif(i) ? subif_root_slot(i) : -1;
           const ts = rs >= 0 ? target(<u32>rs) : -2;
           if (ts != -2) {
-            if (!room(<u32>rs, ts, 1) || (t != -2 && !room(i, t, 3))) { store<u32>(o + RP_CURSOR, i); return nstaged() - start; }
+            if (!room(<u32>rs, ts, 1) || (t != -2 && !room(i, t, 4))) { store<u32>(o + RP_CURSOR, i); return nstaged() - start; }
             subif_stage(EV_SUBIF_ADD, i, F_INITIAL, ts);
           }
           if (t != -2) {
-            if (ts == -2 && !room(i, t, 3)) { store<u32>(o + RP_CURSOR, i); return nstaged() - start; }
+            if (ts == -2 && !room(i, t, 4)) { store<u32>(o + RP_CURSOR, i); return nstaged() - start; }
             stage_link(i, LK_LINK | LK_MTU | LK_MAC, F_INITIAL, t);
+            if (load<u32>(p + P_MASTER)) stage_master(i, F_INITIAL, t);
           }
         }
         i++;

@@ -44,7 +44,8 @@ export const O_R4LAST: usize = 672;     // identity of the last IPv4 route of th
 export const O_R4RISK: usize = 688;     // u32 1: an IPv4 multipath route may hang on other interfaces (implied_deletions.ts)
 export const O_TOMB: usize = 696;       // tombstones of the running sync, 16 B (tombstones.ts)
 export const O_SUBIF: usize = 712;      // sub-interfaces, 80 B (subif.ts)
-export const STATE_SIZE: usize = 792;
+export const O_MASTERS: usize = 792;    // usize master devices and proxies waiting for theirs (masters.ts)
+export const STATE_SIZE: usize = 800;
 
 @inline export function stat_inc(off: usize): void { store<u32>(S + O_STATS + off, load<u32>(S + O_STATS + off) + 1); }
 @inline export function stat_add(off: usize, n: u32): void { store<u32>(S + O_STATS + off, load<u32>(S + O_STATS + off) + n); }

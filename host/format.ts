@@ -74,6 +74,12 @@ export function nudName(state: number): string {
   return state ? bitNames(NUD_STATES, state).join(",") : "NONE";
 }
 
+/** "master vrf-blue (vrf, table 10)", "master br0 (bridge)", "nomaster" (ifindex 0) */
+export function masterText(ifindex: number, name: string, kind: string, vrfTable: number): string {
+  if (!ifindex) return "nomaster";
+  return `master ${name || `ifindex ${ifindex}`} (${kind}${kind === "vrf" ? `, table ${tableName(vrfTable)}` : ""})`;
+}
+
 /** `parentName`: for SUBIF events, the parent's interface name if the caller knows it. */
 export function formatEvent(e: IfpxEvent, parentName?: string): string {
   const port = e.portId === 0xffff ? "-" : String(e.portId);
@@ -115,6 +121,8 @@ export function formatEventBody(e: IfpxEvent, parentName?: string): string {
     case "RESYNC_DONE": body = `added ${e.added} removed ${e.removed} changed ${e.changed}`; break;
     case "OVERFLOW": body = `lost ${e.lost}`; break;
     case "SUBIF_ADD": case "SUBIF_DEL": body = formatSubifBody(e, parentName); break;
+    // the proxy too: a port bound to several proxies' state would not say whose master moved
+    case "MASTER_CHANGE": body = `proxy ${e.proxyId} ${masterText(e.master, e.masterName, e.masterKind, e.vrfTable)}`; break;
   }
   return body;
 }

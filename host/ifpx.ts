@@ -33,7 +33,7 @@ import type { IfpxOptions, IfpxStats, MirrorKind, ProxyInfo } from "./options.js
 
 export type { Callback, RingQueue, AnyQueue } from "./delivery/delivery.js";
 export type { ExternalQueue } from "./queues/external-queue.js";
-export type { IfpxOptions, IfpxStats, MirrorKind, ProxyInfo, PortBackend, SubinterfaceInfo } from "./options.js";
+export type { IfpxOptions, IfpxStats, MirrorKind, ProxyInfo, ProxyMaster, PortBackend, SubinterfaceInfo } from "./options.js";
 export { MAX_PORT_ID, readProxyInfo };
 export type { CallbackRegistration } from "./delivery/delivery.js";
 export type { PortLink } from "./proxies/port-sync.js";

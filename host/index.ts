@@ -1,5 +1,5 @@
 // ifpx: interface proxies for data planes. Public entry point.
-export { Ifpx, MAX_PORT_ID, type IfpxOptions, type ProxyInfo, type Callback, type CallbackRegistration,
+export { Ifpx, MAX_PORT_ID, type IfpxOptions, type ProxyInfo, type ProxyMaster, type Callback, type CallbackRegistration,
   type ExternalQueue, type RingQueue, type AnyQueue, type PortBackend, type IfpxStats, type MirrorKind, type PortLink, type SubinterfaceInfo } from "./ifpx.js";
 export { IfpxError, type IfpxErrorCode } from "./errors.js";
 export * from "./record.js";

@@ -1,5 +1,6 @@
 // The options and the answers of the public API (types only).
 import type { FollowKind, Refusal } from "./followed-kinds.js";
+import type { MasterKindName } from "./record.js";
 
 /** What a proxy is made of in DPDK mode (host/dpdk): real port ids, net_tap proxies. */
 export interface PortBackend {
@@ -103,6 +104,17 @@ export interface ProxyInfo {
   mtu: number;
   mac: string;
   up: boolean;
+  /** The master device (IFLA_MASTER) as the last MASTER_CHANGE said; absent: none (README "VRF and other masters"). */
+  master?: ProxyMaster;
+}
+
+export interface ProxyMaster {
+  ifindex: number;
+  /** "" when ifpx has not seen the master's own link message (README) */
+  name: string;
+  kind: MasterKindName;
+  /** the VRF's FIB table when kind is "vrf", else 0 */
+  vrfTable: number;
 }
 
 export interface IfpxStats {

@@ -1,6 +1,6 @@
 // ifpx show: the mirror of some interfaces (link, addresses, routes,
 // neighbours), read once from the kernel, then exit.
-import { formatEventBody } from "../format.js";
+import { formatEventBody, masterText } from "../format.js";
 import type { IfpxEvent } from "../record.js";
 import { EXIT_OK, type Command } from "./command.js";
 import { LISTENER_HELP, LISTENER_OPTIONS, openListener, warn } from "./listener.js";
@@ -27,7 +27,8 @@ ${LISTENER_HELP}`,
           for (const e of entries) println(eventJson(e));
           continue;
         }
-        println(`${info.name} (port ${port}, proxy ${proxy}${name !== info.name ? `, given as ${name}` : ""}): ifindex ${info.ifindex} ${info.up ? "up" : "down"} mtu ${info.mtu} mac ${info.mac}`);
+        println(`${info.name} (port ${port}, proxy ${proxy}${name !== info.name ? `, given as ${name}` : ""}): ifindex ${info.ifindex} ${info.up ? "up" : "down"} mtu ${info.mtu} mac ${info.mac}` +
+          (info.master ? ` ${masterText(info.master.ifindex, info.master.name, info.master.kind, info.master.vrfTable)}` : ""));
         for (const e of entries) println(`  ${e.type.replace(/_ADD$/, "").toLowerCase().padEnd(7)} ${formatEventBody(e)}`);
       }
     } finally {

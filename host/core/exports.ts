@@ -17,6 +17,7 @@ export interface CoreExports {
   proxy_remove(id: number): number;
   proxy_set_ifindex(id: number, ifindex: number): number;
   proxy_info_ptr(id: number): number;
+  proxy_master_ptr(id: number): number;
   is_proxy(id: number): number;
   port_bind(port: number, proxy: number): number;
   port_unbind(port: number): number;
@@ -82,7 +83,7 @@ export interface CoreExports {
 /** Parameter count of every export: what the compiled module must offer (checked by a unit test). */
 export const CORE_EXPORT_ARITY: Readonly<Record<keyof CoreExports, number>> = {
   core_version: 0, core_init: 0, rx_ptr: 0, rx_cap: 0, status_ptr: 0, stats_ptr: 0, staged_ptr: 0, seq_last: 0,
-  process: 2, proxy_add: 2, proxy_remove: 1, proxy_set_ifindex: 2, proxy_info_ptr: 1, is_proxy: 1, port_bind: 2,
+  process: 2, proxy_add: 2, proxy_remove: 1, proxy_set_ifindex: 2, proxy_info_ptr: 1, proxy_master_ptr: 1, is_proxy: 1, port_bind: 2,
   port_unbind: 1, proxy_of_port: 1, ports_of_proxy: 3, sync_begin: 2, sync_end_step: 0, job_step: 0, replay_begin: 2,
   replay_step: 0, stage_marker: 6, set_wanted: 1, mirror_count: 2, query_begin: 2, query_step: 0, query_status: 0,
   query_ptr: 0, mirror_reserve: 2, set_subinterfaces: 1, subif_changes: 0, subif_next: 1, subif_info: 1,

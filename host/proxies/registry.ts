@@ -5,7 +5,8 @@ import { ProxyInfoOff, PROXY_NAME_LEN } from "../core/layout.js";
 import { IfpxError, shown } from "../errors.js";
 import * as libc from "../libc.js";
 import { queryLink, type TapHandle } from "../tap.js";
-import type { ProxyInfo } from "../options.js";
+import type { ProxyInfo, ProxyMaster } from "../options.js";
+import { decodeEvent, type MasterChangeEvent } from "../record.js";
 
 /** Upstream RTE_MAX_ETHPORTS-style answer for "none" is `undefined` here. */
 export const MAX_PORT_ID = 0xfffe;
@@ -81,11 +82,24 @@ export class ProxyRegistry {
     throw new IfpxError("ENOSPC", "no free proxy id");
   }
 
+  /** The proxy's master as the core last reported it (its MASTER_CHANGE record), undefined: none. */
+  master(proxy: number): ProxyMaster | undefined {
+    const ptr = this.core.x.proxy_master_ptr(proxy) >>> 0;
+    if (!ptr) return undefined;
+    const e = decodeEvent(this.core.view, ptr) as MasterChangeEvent;
+    return e.master ? { ifindex: e.master, name: e.masterName, kind: e.masterKind, vrfTable: e.vrfTable } : undefined;
+  }
+
   /** A proxy's link: what the mirror knows, else (not seen yet, or gone) asked of the kernel. */
   info(proxy: number, netns: string | undefined): ProxyInfo {
     const ptr = this.core.x.proxy_info_ptr(proxy) >>> 0;
     const i = ptr ? readProxyInfo(this.core.view, ptr) : undefined;
-    if (i && i.known && !i.gone) return { ifindex: i.ifindex, name: i.name, mtu: i.mtu, mac: i.mac, up: (i.flags & 1) !== 0 };
+    if (i && i.known && !i.gone) {
+      const info: ProxyInfo = { ifindex: i.ifindex, name: i.name, mtu: i.mtu, mac: i.mac, up: (i.flags & 1) !== 0 };
+      const master = this.master(proxy);
+      if (master) info.master = master;
+      return info;
+    }
     const p = this.entries.get(proxy)!;
     const q = queryLink(p.ifindex, netns);
     if (!q) throw new IfpxError("ENOENT", `the interface of proxy ${proxy} (ifindex ${p.ifindex}) no longer exists`);
