@@ -1,8 +1,8 @@
 // Collects events delivered to callbacks and waits for expected ones.
-import { EventType, type IfpxEvent } from "../../../host/index.js";
+import { EVENT_TYPE_COUNT, type IfpxEvent } from "../../../host/index.js";
 import type { Ifpx } from "../../../host/index.js";
 
-export const ALL_TYPES = Array.from({ length: EventType.END + 1 }, (_, i) => i);
+export const ALL_TYPES = Array.from({ length: EVENT_TYPE_COUNT }, (_, i) => i);
 
 export type Match = Partial<Record<string, unknown>> & { type: string };
 
