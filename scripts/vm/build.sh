@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Builds what scripts/vm/run.sh boots, once, into .cache/vm (gitignored):
+#   vmlinuz          Debian 12's generic kernel (linux-image-amd64's ABI package). Not the
+#                    -cloud flavour: that one is built without 9p.
+#   initramfs.gz     busybox-static, scripts/vm/init, and the modules of MODULES below with
+#                    their dependencies (modules.dep made by busybox depmod).
+# The packages are fetched with `apt-get download` and unpacked with `dpkg-deb -x`: installing
+# a linux-image package would run initramfs and boot-loader hooks on the host. Idempotent:
+# rebuilds only when a part is missing or scripts/vm/init changed.
+set -eu
+cd "$(dirname "$0")/../.."
+# What the VM's tests may create that this machine's kernel lacks (8021q, vrf, dummy), what
+# they already use (veth, tun, bridge, macvlan), and what the VM itself needs: the virtio
+# PCI transport, 9p over virtio for the host's root, overlay for a writable view of it,
+# virtio-rng so Node's start-up does not wait for entropy.
+MODULES="virtio_pci 9pnet_virtio 9p overlay virtio_rng 8021q vrf dummy veth tun bridge macvlan"
+cache=.cache/vm
+mkdir -p "$cache"
+cache=$(cd "$cache" && pwd)
+
+download() { # package names, into $cache/debs
+  mkdir -p "$cache/debs" && chmod 777 "$cache/debs"
+  (cd "$cache/debs" && apt-get download -q "$@" >/dev/null 2>&1) || {
+    apt-get update -qq && (cd "$cache/debs" && apt-get download -q "$@" >/dev/null); }
+}
+
+if [ ! -x "$cache/busybox" ]; then
+  echo "vm/build: busybox-static"
+  download busybox-static
+  rm -rf "$cache/bb" && dpkg-deb -x "$cache"/debs/busybox-static_*.deb "$cache/bb"
+  cp "$cache/bb/bin/busybox" "$cache/busybox" && rm -rf "$cache/bb"
+fi
+
+if [ ! -f "$cache/vmlinuz" ] || [ ! -d "$cache/modules" ]; then
+  pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -1)
+  if [ -z "$pkg" ]; then apt-get update -qq; pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -1); fi
+  [ -n "$pkg" ] || { echo "vm/build: no linux-image-amd64 in apt's lists" >&2; exit 1; }
+  echo "vm/build: $pkg"
+  download "$pkg"
+  rm -rf "$cache/kernel" && dpkg-deb -x "$cache"/debs/"$pkg"_*.deb "$cache/kernel"
+  rm -f "$cache"/debs/"$pkg"_*.deb
+  kver=$(ls "$cache/kernel/lib/modules")
+  rm -rf "$cache/modules" && mv "$cache/kernel/lib/modules/$kver" "$cache/modules.tmp"
+  cp "$cache/kernel/boot/vmlinuz-$kver" "$cache/vmlinuz"
+  rm -rf "$cache/kernel"
+  echo "$kver" > "$cache/modules.tmp/kernel-version"
+  mv "$cache/modules.tmp" "$cache/modules"
+fi
+kver=$(cat "$cache/modules/kernel-version")
+
+stamp=$(cat scripts/vm/init scripts/vm/build.sh "$cache/modules/kernel-version" | sha256sum | cut -c1-16)
+if [ -f "$cache/initramfs.gz" ] && [ "$(cat "$cache/initramfs.stamp" 2>/dev/null)" = "$stamp" ]; then exit 0; fi
+echo "vm/build: initramfs"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+root=$tmp/root
+mkdir -p "$root"/{bin,dev,proc,sys,etc,lib/modules/"$kver"}
+cp "$cache/busybox" "$root/bin/busybox"
+cp scripts/vm/init "$root/init" && chmod 755 "$root/init"
+# All of the kernel's modules.dep is needed only to find the dependencies; the initramfs
+# gets the listed modules and what they depend on, and its own modules.dep.
+full=$tmp/full/lib/modules/$kver
+mkdir -p "$full" && cp -a "$cache/modules/." "$full/"
+"$cache/busybox" depmod -b "$tmp/full" "$kver"
+for m in $MODULES; do
+  line=$(grep -E "/${m//_/[_-]}\.ko(\.xz)?:" "$full/modules.dep") || { echo "vm/build: module $m not found" >&2; exit 1; }
+  for ko in ${line/:/}; do
+    mkdir -p "$root/lib/modules/$kver/$(dirname "$ko")"
+    cp "$full/$ko" "$root/lib/modules/$kver/$ko"
+  done
+done
+cp "$full/modules.builtin" "$full/modules.order" "$root/lib/modules/$kver/" 2>/dev/null || true
+"$cache/busybox" depmod -b "$root" "$kver"
+echo "$MODULES" > "$root/etc/ifpx-vm-modules"
+(cd "$root" && find . | "$cache/busybox" cpio -o -H newc 2>/dev/null | gzip -1 > "$cache/initramfs.gz.tmp")
+mv "$cache/initramfs.gz.tmp" "$cache/initramfs.gz"
+echo "$stamp" > "$cache/initramfs.stamp"
