@@ -6,7 +6,7 @@
 # repository's directory and exits with the command's exit code; the command's output
 # goes to stdout. See tests/vm/README.md.
 #   scripts/vm/run.sh [--timeout SECONDS] -- CMD ARGS...
-# Environment passed in: PATH, HOME, LANG, TERM, NO_COLOR, FORCE_COLOR, IFPX_*.
+# Environment passed in: PATH, HOME, LANG, TERM, NO_COLOR, IFPX_*.
 # IFPX_VM_SMP, IFPX_VM_MEM (MiB) size the VM; IFPX_VM_VERBOSE=1 shows the kernel's messages.
 set -eu
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,7 +27,7 @@ job=$(mktemp -d /tmp/ifpx-vm-job.XXXXXX)
 trap 'rm -rf "$job"' EXIT
 {
   printf 'cd %q || exit 126\n' "$(pwd)"
-  for v in PATH HOME LANG TERM NO_COLOR FORCE_COLOR $(compgen -e | grep '^IFPX_' || true); do
+  for v in PATH HOME LANG TERM NO_COLOR $(compgen -e | grep '^IFPX_' || true); do
     [ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
   done
   printf 'export IFPX_IN_VM=1\nexec'

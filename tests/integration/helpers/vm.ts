@@ -1,0 +1,105 @@
+// Runs commands and uvu test files inside the test VM (scripts/vm/run.sh, tests/vm/README.md):
+// Debian 12's kernel, which has the 802.1Q VLAN, VRF and dummy drivers this machine's
+// kernel lacks, over the host's root.
+import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { basename, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
+const RUN = join(repoRoot, "scripts/vm/run.sh");
+
+export interface VmRun {
+  /** the command's exit code; 125: the VM gave none (QEMU missing, boot failure, timeout) */
+  code: number;
+  /** stdout and stderr of the command and of scripts/vm/run.sh, interleaved */
+  output: string;
+  ms: number;
+}
+
+/** Runs argv in the VM, in the repository's directory; env entries named IFPX_* reach it. */
+export function runInVm(argv: string[], opts: { timeoutS?: number; env?: NodeJS.ProcessEnv } = {}): Promise<VmRun> {
+  const t = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn("bash", [RUN, "--timeout", String(opts.timeoutS ?? 600), "--", ...argv], {
+      cwd: repoRoot, env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    // QEMU writes the serial console a byte at a time: decode across chunks
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", (d) => { output += d; });
+    child.stderr.on("data", (d) => { output += d; });
+    child.on("error", (e) => { output += `\nspawn ${RUN}: ${e.message}`; });
+    child.on("close", (code, signal) => resolve({ code: code ?? 128, output: signal ? `${output}\nkilled by ${signal}` : output, ms: Date.now() - t }));
+  });
+}
+
+export interface UvuSummary { total: number; passed: number; skipped: number }
+
+/** The last "Total/Passed/Skipped" block of uvu's output, as tests/run.sh reads it. */
+export function uvuSummary(output: string): UvuSummary | undefined {
+  const last = (label: string) => {
+    const all = [...output.matchAll(new RegExp(`^ *${label}: *(\\d+)`, "gm"))];
+    return all.length ? Number(all[all.length - 1][1]) : undefined;
+  };
+  const total = last("Total");
+  if (total === undefined) return undefined;
+  return { total, passed: last("Passed") ?? 0, skipped: last("Skipped") ?? 0 };
+}
+
+/** tests/vm/*.test.ts, as paths relative to the repository */
+export function vmTestFiles(): string[] {
+  return readdirSync(join(repoRoot, "tests/vm")).filter((f) => f.endsWith(".test.ts")).sort().map((f) => `tests/vm/${f}`);
+}
+
+export interface VmFileResult { file: string; code: number; output: string; summary?: UvuSummary }
+
+const FILE_MARK = "@@ifpx-vm-file ";
+const EXIT_MARK = "@@ifpx-vm-exit ";
+
+/**
+ * Runs each test file (paths relative to the repository) in its own Node process, all in
+ * one VM boot. Each file is bundled with esbuild on the host first and runs as plain
+ * JavaScript: tsx's loader costs tens of seconds per process under TCG. So a file run here
+ * must not load TypeScript at run time (no Worker on a .ts file) nor find files relative
+ * to its own location (import.meta.url is the bundle's); core.wasm is found through
+ * IFPX_CORE_WASM.
+ */
+export async function runVmTests(files: string[], opts: { timeoutS?: number; perFileTimeoutS?: number } = {}): Promise<{ run: VmRun; results: VmFileResult[] }> {
+  const { build } = await import("esbuild");
+  // not under /tmp: the VM mounts its own /tmp over the host's
+  const dir = join(repoRoot, ".cache/vm", `tests-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  try {
+    const bundles: string[] = [];
+    for (const file of files) {
+      const out = join(dir, basename(file).replace(/\.ts$/, ".mjs"));
+      await build({
+        entryPoints: [join(repoRoot, file)], outfile: out, bundle: true, platform: "node", format: "esm",
+        target: "node20", external: ["koffi", "esbuild"], logLevel: "error",
+        // koffi and the AssemblyScript loader are CommonJS: the ESM bundle needs a require()
+        banner: { js: "import { createRequire as __vmCreateRequire } from 'node:module'; const require = __vmCreateRequire(import.meta.url);" },
+      });
+      bundles.push(relative(repoRoot, out));
+    }
+    const script = `for i in $(seq 1 $(($# / 2))); do f=$1; b=$2; shift 2; echo "${FILE_MARK}$f"; ` +
+      `timeout -k 5 ${opts.perFileTimeoutS ?? 300} node "$b" 2>&1; echo "${EXIT_MARK}$f $?"; done`;
+    const run = await runInVm(["sh", "-c", script, "sh", ...files.flatMap((f, i) => [f, bundles[i]])], {
+      timeoutS: opts.timeoutS, env: { IFPX_CORE_WASM: join(repoRoot, "dist/core.wasm"), NO_COLOR: "1", FORCE_COLOR: undefined },
+    });
+    return { run, results: files.map((file) => fileResult(run.output, file)) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function fileResult(output: string, file: string): VmFileResult {
+  const start = output.indexOf(`${FILE_MARK}${file}\n`);
+  if (start < 0) return { file, code: 125, output: "(not run: the VM did not reach this file)" };
+  const body = output.slice(start + FILE_MARK.length + file.length + 1);
+  const exit = body.match(new RegExp(`^${EXIT_MARK}${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} (\\d+)$`, "m"));
+  if (!exit) return { file, code: 125, output: `${body}\n(no exit code: the VM stopped during this file)` };
+  const own = body.slice(0, exit.index);
+  return { file, code: Number(exit[1]), output: own, summary: uvuSummary(own) };
+}
