@@ -43,14 +43,15 @@ set +e
 timeout -k 10 "$timeout_s" qemu-system-x86_64 \
   -machine pc -accel tcg -cpu max -smp "${IFPX_VM_SMP:-2}" -m "${IFPX_VM_MEM:-2048}" \
   -nodefaults -no-user-config -display none -no-reboot \
-  -kernel "$cache/vmlinuz" -initrd "$cache/initramfs.gz" -append "$append" \
+  -kernel "$cache/vmlinux" -initrd "$cache/initramfs.gz" -append "$append" \
   -chardev stdio,id=console,signal=off -serial chardev:console \
   -device virtio-rng-pci \
   -fsdev local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap \
   -device virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot \
   -fsdev local,id=job,path="$job",security_model=none \
-  -device virtio-9p-pci,fsdev=job,mount_tag=job </dev/null
-qrc=$?
+  -device virtio-9p-pci,fsdev=job,mount_tag=job </dev/null |
+  sed -u '/^\[ *[0-9.]*\] reboot: Power down\r\?$/d' # the kernel's last word, even when quiet
+qrc=${PIPESTATUS[0]}
 set -e
 if [ ! -s "$job/rc" ]; then
   if [ "$qrc" -eq 124 ]; then echo "vm/run: timed out after ${timeout_s}s" >&2; else echo "vm/run: the VM ended (QEMU exit $qrc) without the command's exit code" >&2; fi
