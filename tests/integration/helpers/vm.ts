@@ -68,6 +68,7 @@ const EXIT_MARK = "@@ifpx-vm-exit ";
  */
 export async function runVmTests(files: string[], opts: { timeoutS?: number; perFileTimeoutS?: number } = {}): Promise<{ run: VmRun; results: VmFileResult[] }> {
   const { build } = await import("esbuild");
+  const perFileTimeoutS = opts.perFileTimeoutS ?? 300;
   // not under /tmp: the VM mounts its own /tmp over the host's
   const dir = join(repoRoot, ".cache/vm", `tests-${process.pid}`);
   mkdirSync(dir, { recursive: true });
@@ -84,22 +85,24 @@ export async function runVmTests(files: string[], opts: { timeoutS?: number; per
       bundles.push(relative(repoRoot, out));
     }
     const script = `for i in $(seq 1 $(($# / 2))); do f=$1; b=$2; shift 2; echo "${FILE_MARK}$f"; ` +
-      `timeout -k 5 ${opts.perFileTimeoutS ?? 300} node "$b" 2>&1; echo "${EXIT_MARK}$f $?"; done`;
+      `timeout -k 5 ${perFileTimeoutS} node "$b" 2>&1; rc=$?; echo; echo "${EXIT_MARK}$f $rc"; done`;
     const run = await runInVm(["sh", "-c", script, "sh", ...files.flatMap((f, i) => [f, bundles[i]])], {
-      timeoutS: opts.timeoutS, env: { IFPX_CORE_WASM: join(repoRoot, "dist/core.wasm"), NO_COLOR: "1", FORCE_COLOR: undefined },
+      timeoutS: opts.timeoutS ?? 120 + files.length * perFileTimeoutS, env: { IFPX_CORE_WASM: join(repoRoot, "dist/core.wasm"), NO_COLOR: "1", FORCE_COLOR: undefined },
     });
-    return { run, results: files.map((file) => fileResult(run.output, file)) };
+    return { run, results: files.map((file) => fileResult(run.output, file, perFileTimeoutS)) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function fileResult(output: string, file: string): VmFileResult {
+function fileResult(output: string, file: string, timeoutS: number): VmFileResult {
   const start = output.indexOf(`${FILE_MARK}${file}\n`);
   if (start < 0) return { file, code: 125, output: "(not run: the VM did not reach this file)" };
   const body = output.slice(start + FILE_MARK.length + file.length + 1);
   const exit = body.match(new RegExp(`^${EXIT_MARK}${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} (\\d+)$`, "m"));
   if (!exit) return { file, code: 125, output: `${body}\n(no exit code: the VM stopped during this file)` };
-  const own = body.slice(0, exit.index);
-  return { file, code: Number(exit[1]), output: own, summary: uvuSummary(own) };
+  const code = Number(exit[1]);
+  // the newline echoed before the exit mark, in case the file's output did not end with one
+  const own = body.slice(0, exit.index).replace(/\n$/, "") + (code === 124 ? `\n(timed out after ${timeoutS} s)` : "");
+  return { file, code, output: own, summary: uvuSummary(own) };
 }
