@@ -11,6 +11,8 @@ const files = vmTestFiles();
 let run: VmRun | undefined;
 let results = new Map<string, VmFileResult>();
 let failure = "";
+// not console.log: uvu's bin sets FORCE_COLOR, and Node warns on each console.log when NO_COLOR is set too
+const print = (text: string) => process.stdout.write(`${text}\n`);
 
 test.before(async () => {
   try {
@@ -18,7 +20,7 @@ test.before(async () => {
     run = r.run;
     results = new Map(r.results.map((x) => [x.file, x]));
     const counts = r.results.map((x) => `${x.file}: ${x.summary ? `${x.summary.passed}/${x.summary.total} passed` : "no summary"}`);
-    console.log(`vm| ${files.length} files in one VM run of ${(run.ms / 1000).toFixed(1)} s (exit ${run.code}); ${counts.join("; ")}`);
+    print(`vm| ${files.length} files in one VM run of ${(run.ms / 1000).toFixed(1)} s (exit ${run.code}); ${counts.join("; ")}`);
   } catch (e: any) {
     failure = `the VM run failed: ${e?.stack ?? e}`;
   }
@@ -33,7 +35,7 @@ for (const file of files) {
     assert.is(failure, "");
     const r = results.get(file)!;
     const shown = r.output.trimEnd().split("\n").map((l) => `vm| ${l}`).join("\n");
-    console.log(`vm| ${file}\n${shown}`);
+    print(`vm| ${file}\n${shown}`);
     const s = r.summary;
     assert.ok(s, `${file}: no uvu summary (exit ${r.code}); VM output:\n${s ? "" : run?.output ?? ""}`);
     assert.ok(s!.total >= 1, `${file}: no test ran`);
