@@ -6,6 +6,7 @@
 #                    Not the -cloud flavour: that one is built without 9p.
 #   initramfs.gz     busybox-static, scripts/vm/init, and the modules of MODULES below with
 #                    their dependencies (modules.dep made by busybox depmod).
+#   kernel.deb       the kernel's package, which the initramfs is rebuilt from.
 # The packages are fetched with `apt-get download` and unpacked with `dpkg-deb -x`: installing
 # a linux-image package would run initramfs and boot-loader hooks on the host. Idempotent:
 # rebuilds only when a part is missing or scripts/vm/init changed.
@@ -33,30 +34,33 @@ if [ ! -x "$cache/busybox" ]; then
   cp "$cache/bb/bin/busybox" "$cache/busybox" && rm -rf "$cache/bb"
 fi
 
-if [ ! -f "$cache/vmlinux" ] || [ ! -d "$cache/modules" ]; then
+# The kernel's package stays in the cache as kernel.deb (its modules unpacked take several
+# times its size): the initramfs is rebuilt from it when MODULES or scripts/vm/init change.
+if [ ! -f "$cache/vmlinux" ] || [ ! -f "$cache/kernel.deb" ]; then
   pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -1)
   if [ -z "$pkg" ]; then apt-get update -qq; pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -1); fi
   [ -n "$pkg" ] || { echo "vm/build: no linux-image-amd64 in apt's lists" >&2; exit 1; }
   echo "vm/build: $pkg"
   download "$pkg"
-  rm -rf "$cache/kernel" && dpkg-deb -x "$cache"/debs/"$pkg"_*.deb "$cache/kernel"
-  rm -f "$cache"/debs/"$pkg"_*.deb
-  kver=$(ls "$cache/kernel/lib/modules")
-  rm -rf "$cache/modules" && mv "$cache/kernel/lib/modules/$kver" "$cache/modules.tmp"
+  mv "$cache"/debs/"$pkg"_*.deb "$cache/kernel.deb.tmp"
+  kver=$(dpkg-deb -c "$cache/kernel.deb.tmp" | sed -n 's|.* \./boot/vmlinuz-\(.*\)$|\1|p')
+  [ -n "$kver" ] || { echo "vm/build: no vmlinuz in $pkg" >&2; exit 1; }
+  rm -rf "$cache/kernel" && mkdir -p "$cache/kernel"
+  dpkg-deb --fsys-tarfile "$cache/kernel.deb.tmp" | tar -x -C "$cache/kernel" "./boot/vmlinuz-$kver"
   vmlinuz=$cache/kernel/boot/vmlinuz-$kver
   # the payload starts at xz's stream magic; xz stops at its end (the bzImage tail follows)
   off=$(LC_ALL=C grep -abo $'\xfd7zXZ\x00' "$vmlinuz" | head -1 | cut -d: -f1)
   [ -n "$off" ] || { echo "vm/build: no xz payload in $vmlinuz" >&2; exit 1; }
   tail -c +$((off + 1)) "$vmlinuz" | xz -dcq > "$cache/vmlinux.tmp" 2>/dev/null || true
   [ "$(head -c 4 "$cache/vmlinux.tmp" | od -An -tx1 | tr -d ' ')" = 7f454c46 ] || { echo "vm/build: $vmlinuz did not unpack to an ELF" >&2; exit 1; }
-  mv "$cache/vmlinux.tmp" "$cache/vmlinux"
   rm -rf "$cache/kernel"
-  echo "$kver" > "$cache/modules.tmp/kernel-version"
-  mv "$cache/modules.tmp" "$cache/modules"
+  echo "$kver" > "$cache/kernel-version"
+  mv "$cache/vmlinux.tmp" "$cache/vmlinux"
+  mv "$cache/kernel.deb.tmp" "$cache/kernel.deb"
 fi
-kver=$(cat "$cache/modules/kernel-version")
+kver=$(cat "$cache/kernel-version")
 
-stamp=$(cat scripts/vm/init scripts/vm/build.sh "$cache/modules/kernel-version" | sha256sum | cut -c1-16)
+stamp=$(cat scripts/vm/init scripts/vm/build.sh "$cache/kernel-version" | sha256sum | cut -c1-16)
 if [ -f "$cache/initramfs.gz" ] && [ "$(cat "$cache/initramfs.stamp" 2>/dev/null)" = "$stamp" ]; then exit 0; fi
 echo "vm/build: initramfs"
 tmp=$(mktemp -d)
@@ -68,7 +72,7 @@ cp scripts/vm/init "$root/init" && chmod 755 "$root/init"
 # All of the kernel's modules.dep is needed only to find the dependencies; the initramfs
 # gets the listed modules and what they depend on, and its own modules.dep.
 full=$tmp/full/lib/modules/$kver
-mkdir -p "$full" && cp -a "$cache/modules/." "$full/"
+mkdir -p "$tmp/full" && dpkg-deb --fsys-tarfile "$cache/kernel.deb" | tar -x -C "$tmp/full" "./lib/modules/$kver"
 "$cache/busybox" depmod -b "$tmp/full" "$kver"
 for m in $MODULES; do
   line=$(grep -E "/${m//_/[_-]}\.ko(\.xz)?:" "$full/modules.dep") || { echo "vm/build: module $m not found" >&2; exit 1; }
