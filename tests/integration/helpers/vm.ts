@@ -89,10 +89,15 @@ export async function runVmTests(files: string[], opts: { timeoutS?: number; per
     const run = await runInVm(["sh", "-c", script, "sh", ...files.flatMap((f, i) => [f, bundles[i]])], {
       timeoutS: opts.timeoutS ?? 120 + files.length * perFileTimeoutS, env: { IFPX_CORE_WASM: join(repoRoot, "dist/core.wasm"), NO_COLOR: "1", FORCE_COLOR: undefined },
     });
-    return { run, results: files.map((file) => fileResult(run.output, file, perFileTimeoutS)) };
+    return { run, results: vmFileResults(run.output, files, perFileTimeoutS) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Each file's share of runVmTests's VM output, between its marks. */
+export function vmFileResults(output: string, files: string[], timeoutS: number): VmFileResult[] {
+  return files.map((file) => fileResult(output, file, timeoutS));
 }
 
 function fileResult(output: string, file: string, timeoutS: number): VmFileResult {
