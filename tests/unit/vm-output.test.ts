@@ -1,6 +1,7 @@
 // How the VM wrapper (tests/integration/helpers/vm.ts) splits one VM run's output into each
 // test file's result: the marks runVmTests's shell loop writes around each file, a file
-// whose output does not end with a newline, a timed-out file, a VM that stopped early.
+// whose output does not end with a newline, a timed-out file, a VM that stopped early, and
+// each test's outcome (the lines helpers/vm-uvu.ts adds).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { uvuSummary, vmFileResults } from "../integration/helpers/vm.js";
@@ -19,6 +20,21 @@ test("each file's output, exit code and uvu summary, between its marks", () => {
   assert.not.ok(a.output.includes("kernel noise") || a.output.includes("@@"), "only the file's own lines");
   assert.equal([b.code, b.summary], [1, { total: 2, passed: 1, skipped: 0 }]);
   assert.ok(b.output.includes("FAIL  \"x\""));
+});
+
+test("each test's outcome from the lines helpers/vm-uvu.ts writes, which are taken out of the output", () => {
+  const out = "@@ifpx-vm-file tests/vm/c.test.ts\n" +
+    '\n@@ifpx-vm-test pass "VLAN 100"\n• \n@@ifpx-vm-test fail "grouped › QinQ: \\"300\\""\n✘ \n@@ifpx-vm-test pass "VRF"\n•   (2 / 3)\n\n' +
+    summary(3, 2) + "\n@@ifpx-vm-exit tests/vm/c.test.ts 1\n";
+  const [c] = vmFileResults(out, ["tests/vm/c.test.ts"], 300);
+  assert.equal(c.tests, [
+    { name: "VLAN 100", passed: true },
+    { name: 'grouped › QinQ: "300"', passed: false },
+    { name: "VRF", passed: true },
+  ]);
+  assert.ok(c.output.startsWith("• ✘ •   (2 / 3)\n"), `progress dots rejoined: ${JSON.stringify(c.output)}`);
+  assert.not.ok(c.output.includes("@@"));
+  assert.equal(c.summary, { total: 3, passed: 2, skipped: 0 });
 });
 
 test("a file cut off mid-line, by its timeout or by the VM stopping, and a file never reached", () => {

@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { TEST_MARK } from "./vm-uvu.js";
 
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 const RUN = join(repoRoot, "scripts/vm/run.sh");
@@ -53,7 +54,15 @@ export function vmTestFiles(): string[] {
   return readdirSync(join(repoRoot, "tests/vm")).filter((f) => f.endsWith(".test.ts")).sort().map((f) => `tests/vm/${f}`);
 }
 
-export interface VmFileResult { file: string; code: number; output: string; summary?: UvuSummary }
+export interface VmTestResult { name: string; passed: boolean }
+export interface VmFileResult {
+  file: string; code: number;
+  /** the file's output, without the lines helpers/vm-uvu.ts adds */
+  output: string;
+  summary?: UvuSummary;
+  /** each test that ran to its end (pass or fail), in order */
+  tests: VmTestResult[];
+}
 
 const FILE_MARK = "@@ifpx-vm-file ";
 const EXIT_MARK = "@@ifpx-vm-exit ";
@@ -64,10 +73,15 @@ const EXIT_MARK = "@@ifpx-vm-exit ";
  * JavaScript: tsx's loader costs tens of seconds per process under TCG. So a file run here
  * must not load TypeScript at run time (no Worker on a .ts file) nor find files relative
  * to its own location (import.meta.url is the bundle's); core.wasm is found through
- * IFPX_CORE_WASM.
+ * IFPX_CORE_WASM. Its "uvu" is helpers/vm-uvu.ts, which names each test's outcome.
  */
 export async function runVmTests(files: string[], opts: { timeoutS?: number; perFileTimeoutS?: number } = {}): Promise<{ run: VmRun; results: VmFileResult[] }> {
   const { build } = await import("esbuild");
+  const shim = join(repoRoot, "tests/integration/helpers/vm-uvu.ts");
+  const uvuShim = {
+    name: "vm-uvu",
+    setup(b: any) { b.onResolve({ filter: /^uvu$/ }, (args: any) => (args.importer === shim ? undefined : { path: shim })); },
+  };
   const perFileTimeoutS = opts.perFileTimeoutS ?? 300;
   // not under /tmp: the VM mounts its own /tmp over the host's
   const dir = join(repoRoot, ".cache/vm", `tests-${process.pid}`);
@@ -78,7 +92,7 @@ export async function runVmTests(files: string[], opts: { timeoutS?: number; per
       const out = join(dir, basename(file).replace(/\.ts$/, ".mjs"));
       await build({
         entryPoints: [join(repoRoot, file)], outfile: out, bundle: true, platform: "node", format: "esm",
-        target: "node20", external: ["koffi", "esbuild"], logLevel: "error",
+        target: "node20", external: ["koffi", "esbuild"], logLevel: "error", plugins: [uvuShim],
         // koffi and the AssemblyScript loader are CommonJS: the ESM bundle needs a require()
         banner: { js: "import { createRequire as __vmCreateRequire } from 'node:module'; const require = __vmCreateRequire(import.meta.url);" },
       });
@@ -102,12 +116,22 @@ export function vmFileResults(output: string, files: string[], timeoutS: number)
 
 function fileResult(output: string, file: string, timeoutS: number): VmFileResult {
   const start = output.indexOf(`${FILE_MARK}${file}\n`);
-  if (start < 0) return { file, code: 125, output: "(not run: the VM did not reach this file)" };
+  if (start < 0) return { file, code: 125, output: "(not run: the VM did not reach this file)", tests: [] };
   const body = output.slice(start + FILE_MARK.length + file.length + 1);
   const exit = body.match(new RegExp(`^${EXIT_MARK}${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} (\\d+)$`, "m"));
-  if (!exit) return { file, code: 125, output: `${body}\n(no exit code: the VM stopped during this file)` };
-  const code = Number(exit[1]);
+  const code = exit ? Number(exit[1]) : 125;
   // the newline echoed before the exit mark, in case the file's output did not end with one
-  const own = body.slice(0, exit.index).replace(/\n$/, "") + (code === 124 ? `\n(timed out after ${timeoutS} s)` : "");
-  return { file, code, output: own, summary: uvuSummary(own) };
+  const raw = exit ? body.slice(0, exit.index).replace(/\n$/, "") : body;
+  const tests: VmTestResult[] = [];
+  const lines: string[] = [];
+  for (const line of raw.split("\n")) {
+    const m = line.startsWith(TEST_MARK) ? line.slice(TEST_MARK.length).match(/^(pass|fail) (".*")$/) : null;
+    if (m) tests.push({ name: JSON.parse(m[2]), passed: m[1] === "pass" });
+    else lines.push(line);
+  }
+  // vm-uvu's marks start on a new line: rejoin the progress dots they split
+  let own = lines.join("\n").replace(/(• |✘ )\n(?=• |✘ |  \()/g, "$1").replace(/^\n/, "");
+  if (!exit) own += "\n(no exit code: the VM stopped during this file)";
+  else if (code === 124) own += `\n(timed out after ${timeoutS} s)`;
+  return { file, code, output: own, summary: uvuSummary(own), tests };
 }
