@@ -4,7 +4,9 @@
 # hugepages for the DPDK multi-process test, ping and ethtool for examples/l3fwd,
 # FRR and tcpdump for the FRR tests, the native shim itself, and what the
 # linux-arm64 bundle test runs under emulation (qemu-user-static, an arm64 Node,
-# koffi's arm64 module and the arm64 C runtime, cached in .cache/arm64).
+# koffi's arm64 module and the arm64 C runtime, cached in .cache/arm64), and the
+# test VM of tests/vm (qemu-system-x86; Debian's kernel and busybox-static are
+# unpacked into .cache/vm by scripts/vm/build.sh, not installed).
 # Idempotent; runs as `pretest`. Needs root (the tests need it anyway).
 set -eu
 cd "$(dirname "$0")/.."
@@ -34,5 +36,14 @@ fi
 mkdir -p /dev/hugepages
 mountpoint -q /dev/hugepages || mount -t hugetlbfs nodev /dev/hugepages || true
 [ -e /dev/net/tun ] || { mkdir -p /dev/net; mknod /dev/net/tun c 10 200; }
+# The test VM (tests/vm/README.md): QEMU without its recommends (GUI, firmware for
+# other machines); installed on its own so the list above keeps its recommends.
+if ! command -v qemu-system-x86_64 >/dev/null; then
+  echo "test-setup: installing qemu-system-x86"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null 2>&1 || {
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends qemu-system-x86 >/dev/null; }
+fi
 bash native/build.sh
 bash scripts/setup-arm64.sh
+bash scripts/vm/build.sh
