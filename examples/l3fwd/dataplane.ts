@@ -47,6 +47,9 @@ export interface DataplaneStats {
   routes: number; lpm4: number; lpm6: number; neighs: number; lpm_add_fail: number; route_changes: number;
   last_route_ns: number; ring_events: number;
   ports: { port: number; proxy: number; up: boolean; carrier: boolean; mtu: number; mac: string; rx: number; tx: number; forwarded: number; punted: number; from_proxy: number; dropped: number }[];
+  /** VLAN sub-interfaces (SUBIF_ADD): port is the logical id (-1 until its first record), proxy ifpx's proxy id, on the physical port */
+  subports: { port: number; proxy: number; on: number; tags: { tpid: number; vid: number }[]; up: boolean; carrier: boolean; mtu: number; mac: string; rx: number; tx: number; forwarded: number; punted: number; dropped: number }[];
+  subport_full: number;
   [k: string]: unknown;
 }
 
