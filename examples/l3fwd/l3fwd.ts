@@ -36,6 +36,9 @@
 // the link ifpx polls (PortBackend.linkOf) is also the interface's operstate
 // (a cable pulled on the host side shows), and `link PORT down|up` sets the
 // interface down or up when the PMD cannot set its link itself.
+//
+// VLAN / QinQ sub-interfaces of the proxies are followed (ifpx's option
+// subinterfaces): each is a logical port of the data plane (README, VLANs).
 import { readFileSync, rmSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { createInterface } from "node:readline";
