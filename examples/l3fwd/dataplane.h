@@ -78,6 +78,7 @@ struct port_state {
 	uint8_t phys;         /* sub-port: slot of the physical port */
 	uint8_t n_tags;       /* sub-port: 1 (802.1Q) or 2 (QinQ) */
 	uint16_t tpid[2], vid[2];  /* sub-port: the tags from the outside in */
+	uint16_t gen;         /* sub-port: replay generation of its last SUBIF_ADD */
 	uint8_t up;           /* proxy IFF_UP */
 	uint8_t carrier;      /* proxy IFF_LOWER_UP: ifpx sets it from the data port's link */
 	uint8_t mac_known;
@@ -191,6 +192,7 @@ uint8_t subport_slot(const struct l3fwd *s, uint16_t port);
 struct port_state *subport_of(struct l3fwd *s, uint16_t port, uint16_t proxy_id);
 void subport_add(struct l3fwd *s, struct port_state *phys, const struct ifpx_event *ev);
 void subport_del(struct l3fwd *s, const struct ifpx_event *ev);
+void subport_sweep(struct l3fwd *s);
 struct port_state *subport_classify(struct l3fwd *s, struct port_state *phys, struct rte_mbuf *m);
 int subport_push_tags(const struct port_state *sub, struct rte_mbuf *m);
 

@@ -44,6 +44,7 @@ void events_apply(struct l3fwd *s, const struct ifpx_event *ev)
 		if (s->awaiting_replay) {
 			fib_sweep(s);
 			neigh_sweep(s);
+			subport_sweep(s);
 			s->awaiting_replay = 0;
 			s->c.replays_swept++;
 		}

@@ -77,6 +77,7 @@ void subport_add(struct l3fwd *s, struct port_state *phys, const struct ifpx_eve
 		p->mtu = 1500;
 	}
 	p->phys = (uint8_t)(phys - s->ports);
+	p->gen = s->gen;
 	if (c->outer_proto) {
 		p->n_tags = 2;
 		p->tpid[0] = c->outer_proto;
@@ -90,17 +91,30 @@ void subport_add(struct l3fwd *s, struct port_state *phys, const struct ifpx_eve
 	}
 }
 
-void subport_del(struct l3fwd *s, const struct ifpx_event *ev)
+static void release(struct l3fwd *s, struct port_state *p)
 {
-	struct port_state *p = slot_by_proxy(s, ev->h.proxy_id);
-	if (p == NULL)
-		return;
 	/* PROXY_GONE for the logical port came first; a SUBIF_DEL from a resync may not have */
 	if (p->port != L3FWD_PORT_UNKNOWN) {
 		fib_port_gone(s, p->port);
 		neigh_port_gone(s, p->port);
 	}
 	memset(p, 0, sizeof(*p));
+}
+
+void subport_del(struct l3fwd *s, const struct ifpx_event *ev)
+{
+	struct port_state *p = slot_by_proxy(s, ev->h.proxy_id);
+	if (p != NULL)
+		release(s, p);
+}
+
+/* REPLAY_DONE after an overflow: a sub-port the replay did not announce again was deleted
+ * while its SUBIF_DEL was among the lost records. */
+void subport_sweep(struct l3fwd *s)
+{
+	for (int i = L3FWD_MAX_PORTS; i < L3FWD_MAX_SLOTS; i++)
+		if (s->ports[i].in_use && s->ports[i].gen != s->gen)
+			release(s, &s->ports[i]);
 }
 
 static int is_tpid(uint16_t t)
