@@ -12,6 +12,6 @@ mkdir -p "$here/build"
 # shellcheck disable=SC2046
 "${CC:-cc}" -O2 -g -Wall -Wextra -Wno-unused-parameter -shared -fPIC -I "$here/../../native/include" \
   -o "$here/build/libl3fwd.so" \
-  "$here/api.c" "$here/events.c" "$here/fib.c" "$here/neigh.c" "$here/forward.c" "$here/report.c" \
+  "$here/api.c" "$here/events.c" "$here/fib.c" "$here/neigh.c" "$here/forward.c" "$here/report.c" "$here/subport.c" \
   $(pkg-config --cflags --libs libdpdk)
 echo "built $here/build/libl3fwd.so"

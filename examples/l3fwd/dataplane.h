@@ -24,9 +24,14 @@
 #include <rte_ether.h>
 #include <rte_ring.h>
 
+struct rte_mbuf;
+
 #include "ifpx_event.h"
 
 #define L3FWD_MAX_PORTS 16
+#define L3FWD_MAX_SUBPORTS 16  /* VLAN sub-interfaces (ifpx SUBIF_ADD): ports[L3FWD_MAX_PORTS + i] */
+#define L3FWD_MAX_SLOTS (L3FWD_MAX_PORTS + L3FWD_MAX_SUBPORTS)
+#define L3FWD_PORT_UNKNOWN 0xffff
 #define L3FWD_BURST 32
 #define L3FWD_NO_SLOT 0xff
 
@@ -58,10 +63,22 @@ struct port_counters {
 	uint64_t rx, tx, forwarded, punted, from_proxy, dropped;
 };
 
-/* A data port and its proxy; link, MAC and MTU come from the proxy's events. */
+/* A data port and its proxy; link, MAC and MTU come from the proxy's events.
+ * A sub-port (a VLAN sub-interface of a proxy, ifpx SUBIF_ADD) is a logical port: the
+ * frames of the physical port `phys` carrying its tags. Its `port` is the logical id the
+ * application bound the sub-interface to; ifpx's SUBIF_ADD does not carry it (the record
+ * goes to the root's ports), so it is learnt from the first record for that logical port,
+ * whose header names the sub-interface's proxy id (h.proxy_id): the ring orders SUBIF_ADD
+ * before the sub-interface's own state. */
 struct port_state {
-	uint16_t port;        /* DPDK port of the data link (net_af_packet, ...) */
-	uint16_t proxy;       /* DPDK port of its proxy (net_tap): punts go here, its output leaves through `port` */
+	uint16_t port;        /* DPDK port of the data link (net_af_packet, ...); sub-port: its logical id, or L3FWD_PORT_UNKNOWN */
+	uint16_t proxy;       /* DPDK port of its proxy (net_tap): punts go here, its output leaves through `port`;
+			       * sub-port: ifpx's proxy id of the sub-interface (no ethdev: punts go to phys's proxy) */
+	uint8_t is_sub, in_use;
+	uint8_t phys;         /* sub-port: slot of the physical port */
+	uint8_t n_tags;       /* sub-port: 1 (802.1Q) or 2 (QinQ) */
+	uint16_t tpid[2], vid[2];  /* sub-port: the tags from the outside in */
+	uint16_t gen;         /* sub-port: replay generation of its last SUBIF_ADD */
 	uint8_t up;           /* proxy IFF_UP */
 	uint8_t carrier;      /* proxy IFF_LOWER_UP: ifpx sets it from the data port's link */
 	uint8_t mac_known;
@@ -101,6 +118,7 @@ struct l3fwd_counters {
 	uint64_t events_ignored;      /* for a port this data plane does not have */
 	uint64_t overflow_records, overflow_lost, replays_swept;
 	uint64_t lpm_add_fail, route_full, neigh_full, nh_full;
+	uint64_t subport_full;        /* SUBIF_ADD with every sub-port slot taken */
 	uint64_t route_changes;       /* LPM writes (adds, deletes, next-hop changes of an installed prefix) */
 	uint64_t last_route_ns;       /* CLOCK_MONOTONIC of the last route event applied */
 	uint64_t loops, idle_sleeps;
@@ -122,7 +140,7 @@ struct route_log_entry {
 struct l3fwd {
 	struct l3fwd_config cfg;
 	struct rte_ring *ring;
-	struct port_state ports[L3FWD_MAX_PORTS];
+	struct port_state ports[L3FWD_MAX_SLOTS];  /* data ports from 0, sub-ports from L3FWD_MAX_PORTS */
 	uint8_t n_ports;
 	uint8_t slot_of[RTE_MAX_ETHPORTS];   /* data port id -> index in ports[], or L3FWD_NO_SLOT */
 	uint8_t proxy_slot[RTE_MAX_ETHPORTS];/* proxy port id -> index */
@@ -168,6 +186,15 @@ void neigh_foreach(const struct l3fwd *s, neigh_visit fn, void *arg);
 
 /* events.c */
 void events_apply(struct l3fwd *s, const struct ifpx_event *ev);
+
+/* subport.c */
+uint8_t subport_slot(const struct l3fwd *s, uint16_t port);
+struct port_state *subport_of(struct l3fwd *s, uint16_t port, uint16_t proxy_id);
+void subport_add(struct l3fwd *s, struct port_state *phys, const struct ifpx_event *ev);
+void subport_del(struct l3fwd *s, const struct ifpx_event *ev);
+void subport_sweep(struct l3fwd *s);
+struct port_state *subport_classify(struct l3fwd *s, struct port_state *phys, struct rte_mbuf *m);
+int subport_push_tags(const struct port_state *sub, struct rte_mbuf *m);
 
 /* forward.c */
 int forward_loop(void *arg);

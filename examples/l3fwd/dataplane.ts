@@ -7,9 +7,10 @@ import { dirname, join } from "node:path";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 
-export const L3FWD_DIR = dirname(fileURLToPath(import.meta.url));
+// IFPX_L3FWD_DIR: for a bundled copy of this module (tests/vm run bundles), whose import.meta.url is elsewhere
+export const L3FWD_DIR = process.env.IFPX_L3FWD_DIR ?? dirname(fileURLToPath(import.meta.url));
 export const LIB = join(L3FWD_DIR, "build", "libl3fwd.so");
-const SOURCES = ["api.c", "events.c", "fib.c", "neigh.c", "forward.c", "report.c", "dataplane.h", "build.sh"];
+const SOURCES = ["api.c", "events.c", "fib.c", "neigh.c", "forward.c", "report.c", "subport.c", "dataplane.h", "build.sh"];
 
 /** Builds libl3fwd.so when it is missing or older than a source. */
 export function buildIfStale(): void {
@@ -46,6 +47,9 @@ export interface DataplaneStats {
   routes: number; lpm4: number; lpm6: number; neighs: number; lpm_add_fail: number; route_changes: number;
   last_route_ns: number; ring_events: number;
   ports: { port: number; proxy: number; up: boolean; carrier: boolean; mtu: number; mac: string; rx: number; tx: number; forwarded: number; punted: number; from_proxy: number; dropped: number }[];
+  /** VLAN sub-interfaces (SUBIF_ADD): port is the logical id (-1 until its first record), proxy ifpx's proxy id, on the physical port */
+  subports: { port: number; proxy: number; on: number; tags: { tpid: number; vid: number }[]; up: boolean; carrier: boolean; mtu: number; mac: string; rx: number; tx: number; forwarded: number; punted: number; dropped: number }[];
+  subport_full: number;
   [k: string]: unknown;
 }
 

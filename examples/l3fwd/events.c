@@ -16,11 +16,12 @@
 
 #include "dataplane.h"
 
-static struct port_state *port_of(struct l3fwd *s, uint16_t port)
+static struct port_state *port_of(struct l3fwd *s, const struct ifpx_event *ev)
 {
-	if (port >= RTE_MAX_ETHPORTS || s->slot_of[port] == L3FWD_NO_SLOT)
-		return NULL;
-	return &s->ports[s->slot_of[port]];
+	uint16_t port = ev->h.port_id;
+	if (port < RTE_MAX_ETHPORTS && s->slot_of[port] != L3FWD_NO_SLOT)
+		return &s->ports[s->slot_of[port]];
+	return subport_of(s, port, ev->h.proxy_id);
 }
 
 void events_apply(struct l3fwd *s, const struct ifpx_event *ev)
@@ -43,6 +44,7 @@ void events_apply(struct l3fwd *s, const struct ifpx_event *ev)
 		if (s->awaiting_replay) {
 			fib_sweep(s);
 			neigh_sweep(s);
+			subport_sweep(s);
 			s->awaiting_replay = 0;
 			s->c.replays_swept++;
 		}
@@ -58,7 +60,20 @@ void events_apply(struct l3fwd *s, const struct ifpx_event *ev)
 	default:
 		break;
 	}
-	p = port_of(s, ev->h.port_id);
+	if (type == IFPX_SUBIF_ADD || type == IFPX_SUBIF_DEL) {
+		/* for the root's (physical) ports; h.proxy_id is the sub-interface's */
+		uint16_t port = ev->h.port_id;
+		if (port >= RTE_MAX_ETHPORTS || s->slot_of[port] == L3FWD_NO_SLOT) {
+			s->c.events_ignored++;
+			return;
+		}
+		if (type == IFPX_SUBIF_ADD)
+			subport_add(s, &s->ports[s->slot_of[port]], ev);
+		else
+			subport_del(s, ev);
+		return;
+	}
+	p = port_of(s, ev);
 	if (p == NULL) {
 		s->c.events_ignored++;
 		return;

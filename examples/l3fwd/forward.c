@@ -62,13 +62,31 @@ struct txq {
 };
 
 struct turn {
-	struct txq out[L3FWD_MAX_PORTS];   /* fast path, by egress slot */
-	struct txq punt;                   /* to the ingress port's proxy */
+	struct txq out[L3FWD_MAX_SLOTS];   /* fast path, by egress slot (sub-ports' frames already tagged) */
+	struct txq punt;                   /* to the ingress (physical) port's proxy */
+	struct port_state *in;             /* the packet's ingress port: the physical one or its sub-port */
 };
+
+static void drop(struct l3fwd *s, struct port_state *p, struct rte_mbuf *m)
+{
+	s->c.dropped++;
+	p->c.dropped++;
+	rte_pktmbuf_free(m);
+}
+
+/* The ethdev a slot's frames leave through: a sub-port's physical port. */
+static uint16_t tx_port(const struct l3fwd *s, const struct port_state *p)
+{
+	return p->is_sub ? s->ports[p->phys].port : p->port;
+}
 
 static void punt(struct l3fwd *s, struct turn *t, struct rte_mbuf *m, enum punt_reason why)
 {
+	/* a sub-port's frame goes to the root's proxy tagged as it came: Linux's VLAN device takes it */
+	if (t->in->is_sub && subport_push_tags(t->in, m) < 0)
+		return drop(s, t->in, m);
 	s->c.punt[why]++;
+	t->in->c.punted++;
 	t->punt.m[t->punt.n++] = m;
 }
 
@@ -105,7 +123,7 @@ static int resolve(struct l3fwd *s, const struct route *r, uint32_t hash, int fa
 	if (r->type != RT_UNICAST)
 		return r->type >= RT_LOCAL && r->type <= RT_MULTICAST ? -PUNT_LOCAL : -PUNT_ROUTE_TYPE;
 	const struct nexthop *nh = pick(r, hash);
-	uint8_t q = nh->port < RTE_MAX_ETHPORTS ? s->slot_of[nh->port] : L3FWD_NO_SLOT;
+	uint8_t q = nh->port < RTE_MAX_ETHPORTS ? s->slot_of[nh->port] : subport_slot(s, nh->port);
 	if (q == L3FWD_NO_SLOT || !s->ports[q].up || !s->ports[q].carrier)
 		return -PUNT_LINK_DOWN;
 	if (!s->ports[q].mac_known)
@@ -124,6 +142,9 @@ static void send_out(struct l3fwd *s, struct turn *t, struct rte_ether_hdr *eth,
 {
 	eth->dst_addr = *mac;
 	eth->src_addr = s->ports[q].mac;
+	if (s->ports[q].is_sub && subport_push_tags(&s->ports[q], m) < 0)
+		return drop(s, &s->ports[q], m);
+	t->in->c.forwarded++;
 	t->out[q].m[t->out[q].n++] = m;
 }
 
@@ -196,17 +217,24 @@ static void handle_ipv6(struct l3fwd *s, struct turn *t, struct rte_mbuf *m, str
 
 static void handle(struct l3fwd *s, struct turn *t, struct port_state *in, struct rte_mbuf *m)
 {
+	t->in = in;
+	if (m->data_len < sizeof(struct rte_ether_hdr))
+		return punt(s, t, m, PUNT_NO_MAC);
+	struct port_state *sub = subport_classify(s, in, m);
+	if (sub != NULL) {
+		sub->c.rx++;
+		t->in = in = sub;
+	} else if ((m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) && rte_vlan_insert(&m) < 0) {
+		/* a tag of no sub-port that the PMD took off: Linux gets the frame as it came */
+		return drop(s, in, m);
+	}
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-
-	if (m->data_len < sizeof(*eth) || !in->mac_known)
+	if (!in->mac_known)
 		return punt(s, t, m, PUNT_NO_MAC);
 	/* frames for another host's MAC would be Linux's to drop too (PACKET_OTHERHOST) */
 	if (rte_is_unicast_ether_addr(&eth->dst_addr) && !rte_is_same_ether_addr(&eth->dst_addr, &in->mac)) {
 		s->c.l2_other++;
-		s->c.dropped++;
-		in->c.dropped++;
-		rte_pktmbuf_free(m);
-		return;
+		return drop(s, in, m);
 	}
 	switch (eth->ether_type) {
 	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
@@ -242,19 +270,21 @@ static uint16_t from_port(struct l3fwd *s, struct turn *t, struct port_state *in
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		handle(s, t, in, pkts[i]);
 	}
-	for (uint8_t q = 0; q < s->n_ports; q++) {
+	for (uint8_t q = 0; q < L3FWD_MAX_SLOTS; q++) {
+		if (q == s->n_ports)
+			q = L3FWD_MAX_PORTS;
 		struct port_state *p = &s->ports[q];
-		uint16_t k = t->out[q].n;
-		if (k == 0)
+		if (t->out[q].n == 0)
 			continue;
-		uint16_t sent = flush(&t->out[q], p->port, &p->c.dropped);
+		uint16_t sent = flush(&t->out[q], tx_port(s, p), &p->c.dropped);
 		p->c.tx += sent;
-		in->c.forwarded += k;
+		if (p->is_sub)
+			s->ports[p->phys].c.tx += sent;
 	}
 	uint16_t k = t->punt.n;
 	if (k) {
 		s->c.punted += k;
-		in->c.punted += flush(&t->punt, in->proxy, &in->c.dropped);
+		flush(&t->punt, in->proxy, &in->c.dropped);
 	}
 	return n;
 }

@@ -36,10 +36,13 @@
 // the link ifpx polls (PortBackend.linkOf) is also the interface's operstate
 // (a cable pulled on the host side shows), and `link PORT down|up` sets the
 // interface down or up when the PMD cannot set its link itself.
+//
+// VLAN / QinQ sub-interfaces of the proxies are followed (ifpx's option
+// subinterfaces): each is a logical port of the data plane (README, VLANs).
 import { readFileSync, rmSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { createInterface } from "node:readline";
-import { Ifpx, type IfpxStats, type PortBackend } from "../../host/index.js";
+import { Ifpx, type IfpxStats, type PortBackend, type SubinterfaceInfo } from "../../host/index.js";
 import { Eal, DpdkPorts, RteRingQueue, createDpdkPortBackend, affinityCpus } from "../../host/dpdk/index.js";
 import { Dataplane, DEFAULT_CONFIG, type DataplaneConfig } from "./dataplane.js";
 
@@ -128,10 +131,20 @@ const backend: PortBackend = {
   },
 };
 
+// A VLAN (or QinQ) sub-interface of a proxy (`ip link add link dp0 name dp0.100 type vlan id 100`)
+// is a logical port of the data plane. Its id is derived from the sub-interface's proxy id, which
+// ifpx keeps unique among live sub-interfaces (0xF000 up): no allocation state to keep in step with
+// deletions, and never an ethdev id (< RTE_MAX_ETHPORTS). The data plane learns the id from the
+// ring itself (SUBIF_ADD, then the sub-interface's own records for this id, in order), not from a
+// call: a call would race the lcore that reads the ring and owns the tables.
+const SUBPORT_BASE = 0x100;
+const subport = (sub: SubinterfaceInfo) => SUBPORT_BASE + (sub.proxyId & 0x0fff);
+
 // ifpx's mirror sized like the data plane's tables: it never grows (rehashes) while a table loads
 const ifpx = new Ifpx({
   ports: backend, rcvbuf: opts.rcvbuf, onError: (e) => say("IFPX_ERROR", String(e)),
   reserve: { routes4: opts.cfg.routes4, routes6: opts.cfg.routes6, neighbours: opts.cfg.neighs },
+  subinterfaces: { port: subport },
 });
 const dataPorts: number[] = [];
 const proxies: number[] = [];

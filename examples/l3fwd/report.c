@@ -98,6 +98,23 @@ int report_stats_json(const struct l3fwd *s, char *buf, size_t cap)
 		    i ? "," : "", p->port, p->proxy, p->up ? "true" : "false", p->carrier ? "true" : "false", p->mtu, p->mac_known ? m : "",
 		    p->c.rx, p->c.tx, p->c.forwarded, p->c.punted, p->c.from_proxy, p->c.dropped);
 	}
+	/* sub-ports: port is the logical id (-1 until its first record), proxy ifpx's proxy id, on the physical port */
+	put(&o, "],\"subport_full\":%" PRIu64 ",\"subports\":[", c->subport_full);
+	for (int i = L3FWD_MAX_PORTS, n = 0; i < L3FWD_MAX_SLOTS; i++) {
+		const struct port_state *p = &s->ports[i];
+		char m[18];
+		if (!p->in_use)
+			continue;
+		mac_str(m, &p->mac);
+		put(&o, "%s{\"port\":%d,\"proxy\":%u,\"on\":%u,\"tags\":[", n++ ? "," : "",
+		    p->port == L3FWD_PORT_UNKNOWN ? -1 : (int)p->port, p->proxy, s->ports[p->phys].port);
+		for (int k = 0; k < p->n_tags; k++)
+			put(&o, "%s{\"tpid\":%u,\"vid\":%u}", k ? "," : "", p->tpid[k], p->vid[k]);
+		put(&o, "],\"up\":%s,\"carrier\":%s,\"mtu\":%u,\"mac\":\"%s\",\"rx\":%" PRIu64 ",\"tx\":%" PRIu64
+		    ",\"forwarded\":%" PRIu64 ",\"punted\":%" PRIu64 ",\"dropped\":%" PRIu64 "}",
+		    p->up ? "true" : "false", p->carrier ? "true" : "false", p->mtu, p->mac_known ? m : "",
+		    p->c.rx, p->c.tx, p->c.forwarded, p->c.punted, p->c.dropped);
+	}
 	put(&o, "]}");
 	return (int)o.len;
 }
@@ -144,7 +161,7 @@ static void print_neigh(void *arg, uint16_t port, int family, const uint8_t *ip,
 
 int report_tables(const struct l3fwd *s, FILE *f, int json)
 {
-	char buf[4096], a[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN], m[18];
+	char buf[16384], a[INET6_ADDRSTRLEN], g[INET6_ADDRSTRLEN], m[18];
 	int n = 0;
 
 	if (json) {
@@ -159,6 +176,19 @@ int report_tables(const struct l3fwd *s, FILE *f, int json)
 				" punted %" PRIu64 " from proxy %" PRIu64 "\n", p->port, p->proxy, p->up ? "UP" : "DOWN",
 				p->up && !p->carrier ? " NO-CARRIER" : "", p->mtu,
 				p->mac_known ? m : "?", p->c.rx, p->c.tx, p->c.forwarded, p->c.punted, p->c.from_proxy);
+		}
+		for (int i = L3FWD_MAX_PORTS; i < L3FWD_MAX_SLOTS; i++) {
+			const struct port_state *p = &s->ports[i];
+			if (!p->in_use)
+				continue;
+			mac_str(m, &p->mac);
+			fprintf(f, "  sub-port %d proxy %u on port %u vlan %u", p->port == L3FWD_PORT_UNKNOWN ? -1 : (int)p->port,
+				p->proxy, s->ports[p->phys].port, p->vid[0]);
+			if (p->n_tags == 2)
+				fprintf(f, ".%u", p->vid[1]);
+			fprintf(f, " %s%s mtu %u mac %s rx %" PRIu64 " tx %" PRIu64 " forwarded %" PRIu64 " punted %" PRIu64 "\n",
+				p->up ? "UP" : "DOWN", p->up && !p->carrier ? " NO-CARRIER" : "", p->mtu, p->mac_known ? m : "?",
+				p->c.rx, p->c.tx, p->c.forwarded, p->c.punted);
 		}
 		fprintf(f, "routes (* = in the FIB):\n");
 	}

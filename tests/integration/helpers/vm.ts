@@ -101,7 +101,7 @@ export async function runVmTests(files: string[], opts: { timeoutS?: number; per
     const script = `for i in $(seq 1 $(($# / 2))); do f=$1; b=$2; shift 2; echo "${FILE_MARK}$f"; ` +
       `timeout -k 5 ${perFileTimeoutS} node "$b" 2>&1; rc=$?; echo; echo "${EXIT_MARK}$f $rc"; done`;
     const run = await runInVm(["sh", "-c", script, "sh", ...files.flatMap((f, i) => [f, bundles[i]])], {
-      timeoutS: opts.timeoutS ?? 120 + files.length * perFileTimeoutS, env: { IFPX_CORE_WASM: join(repoRoot, "dist/core.wasm"), NO_COLOR: "1", FORCE_COLOR: undefined },
+      timeoutS: opts.timeoutS ?? 120 + files.length * perFileTimeoutS, env: { IFPX_CORE_WASM: join(repoRoot, "dist/core.wasm"), IFPX_L3FWD_DIR: join(repoRoot, "examples/l3fwd"), NO_COLOR: "1", FORCE_COLOR: undefined },
     });
     return { run, results: vmFileResults(run.output, files, perFileTimeoutS) };
   } finally {
