@@ -8,20 +8,14 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Ifpx } from "../../host/ifpx.ts";
 import { EventType, type IfpxEvent, type Route6Event } from "../../host/record.ts";
-import { FakeKernel, ManualClock, restamp, NLM_F_MULTI } from "./helpers/fake-kernel.ts";
+import { FakeKernel, ManualClock, restamp, NLM_F_MULTI, fakePorts } from "./helpers/fake-kernel.ts";
 import { T1, nlmsg, attr, rtmsg, u32le, route4, route6, concat } from "./helpers/core.ts";
 
 const RTM_GETLINK = 18, RTM_NEWADDR = 20, RTM_DELADDR = 21, RTM_GETADDR = 22, RTM_NEWROUTE = 24, RTM_DELROUTE = 25,
   RTM_GETROUTE = 26, RTM_NEWNEIGH = 28, RTM_DELNEIGH = 29, RTM_GETNEIGH = 30;
 // what fib_table_insert / ip6_route_add notify a new route with: NLM_F_CREATE | NLM_F_EXCL (no NLM_F_MULTI)
 const LIVE_NEW = 0x600;
-const ports = {
-  kind: "fake",
-  createProxy: () => { throw new Error("no taps here"); },
-  createProxyByDevarg: () => ({ id: 1, ifindex: T1, name: "t1" }),
-  destroyProxy: () => {},
-  isValidPort: () => true,
-};
+const ports = fakePorts({ id: 1, ifindex: T1, name: "t1" });
 
 function setup() {
   const kernel = new FakeKernel(), clock = new ManualClock(), errors: unknown[] = [], events: IfpxEvent[] = [];

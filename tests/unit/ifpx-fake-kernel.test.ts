@@ -4,17 +4,11 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Ifpx } from "../../host/ifpx.ts";
 import { EventType, type IfpxEvent } from "../../host/record.ts";
-import { FakeKernel, ManualClock, doneMsg, errorMsg, ENOBUFS, GAP, NLM_F_DUMP_INTR } from "./helpers/fake-kernel.ts";
+import { FakeKernel, ManualClock, doneMsg, errorMsg, ENOBUFS, GAP, NLM_F_DUMP_INTR, fakePorts } from "./helpers/fake-kernel.ts";
 import { T1 } from "./helpers/core.ts";
 
 const RTM_GETLINK = 18, RTM_GETADDR = 22, RTM_GETROUTE = 26;
-const ports = {
-  kind: "fake",
-  createProxy: () => { throw new Error("no taps here"); },
-  createProxyByDevarg: () => ({ id: 1, ifindex: T1, name: "t1" }),
-  destroyProxy: () => {},
-  isValidPort: () => true,
-};
+const ports = fakePorts({ id: 1, ifindex: T1, name: "t1" });
 
 function setup(opts: { pool?: boolean } = {}) {
   const kernel = new FakeKernel(), clock = new ManualClock(), errors: unknown[] = [], events: IfpxEvent[] = [];

@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import { Ifpx } from "../../host/ifpx.ts";
 import { EventType, EventFlag, type IfpxEvent, type MasterChangeEvent } from "../../host/record.ts";
 import { formatEvent } from "../../host/format.ts";
-import { FakeKernel, ManualClock, doneMsg, restamp, NLM_F_MULTI } from "./helpers/fake-kernel.ts";
+import { FakeKernel, ManualClock, doneMsg, restamp, NLM_F_MULTI, fakePorts } from "./helpers/fake-kernel.ts";
 import { T1, attr, nlmsg, rtmsg, u32le, ip4be, concat } from "./helpers/core.ts";
 
 const RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18, RTM_NEWROUTE = 24, RTM_GETROUTE = 26, AF_INET6 = 10;
@@ -59,13 +59,7 @@ function proxy(master = 0, slave?: { kind: string; table?: number }): Uint8Array
 }
 const enslaved = (master: number, table?: number) => proxy(master, table === undefined ? { kind: "bridge" } : { kind: "vrf", table });
 
-const ports = {
-  kind: "fake",
-  createProxy: () => { throw new Error("no taps here"); },
-  createProxyByDevarg: () => ({ id: 1, ifindex: T1, name: "dp0" }),
-  destroyProxy: () => {},
-  isValidPort: () => true,
-};
+const ports = fakePorts({ id: 1, ifindex: T1, name: "dp0" });
 
 /** an IPv4 route through the proxy (RTN_UNICAST scope universe, or RTN_LOCAL scope host), proto kernel */
 function route(dst: number, len: number, table: number, local = false): Uint8Array {

@@ -8,7 +8,7 @@ import * as assert from "uvu/assert";
 import { Ifpx } from "../../host/ifpx.ts";
 import type { IfpxEvent } from "../../host/record.ts";
 import type { QueueReader } from "../../host/queues/queue-reader.ts";
-import { FakeKernel, ManualClock } from "./helpers/fake-kernel.ts";
+import { FakeKernel, ManualClock, fakePorts } from "./helpers/fake-kernel.ts";
 import { T1, nlmsg, attr, u32le, route4, concat } from "./helpers/core.ts";
 
 const RTM_NEWLINK = 16, RTM_NEWROUTE = 24;
@@ -16,13 +16,7 @@ const IFLA_IFNAME = 3, IFLA_MTU = 4;
 const IFF_BROADCAST = 0x2, IFF_MULTICAST = 0x1000;
 const ROUTES = 12000; // more than one staging area (8192 records) of deletes
 
-const ports = {
-  kind: "fake",
-  createProxy: () => { throw new Error("no taps here"); },
-  createProxyByDevarg: () => ({ id: 1, ifindex: T1, name: "t1" }),
-  destroyProxy: () => {},
-  isValidPort: () => true,
-};
+const ports = fakePorts({ id: 1, ifindex: T1, name: "t1" });
 
 /** RTM_NEWLINK for T1 with IFF_UP clear, as the kernel sends after `ip link set t1 down` */
 function linkDown(): Uint8Array {

@@ -7,19 +7,13 @@ import * as assert from "uvu/assert";
 import { Ifpx, type IfpxOptions, type SubinterfaceInfo } from "../../host/ifpx.ts";
 import { EventType, decodeEvent, type IfpxEvent, type SubifEvent } from "../../host/record.ts";
 import { formatEvent, formatEventBody } from "../../host/format.ts";
-import { FakeKernel, ManualClock, ENOBUFS, restamp } from "./helpers/fake-kernel.ts";
+import { FakeKernel, ManualClock, ENOBUFS, restamp, fakePorts } from "./helpers/fake-kernel.ts";
 import { T1, route4, concat, Core } from "./helpers/core.ts";
 import { vlanLink, addr4, neigh4, RTM_DELLINK, RTM_DELADDR, NLM_F_MULTI, ETH_P_8021Q, ETH_P_8021AD } from "./helpers/rtnl-messages.ts";
 
 const RTM_GETLINK = 18, RTM_GETADDR = 22;
 const ROOT = 1, ROOT_PORT = 7, SUB_BASE = 0xf000;
-const ports = {
-  kind: "fake",
-  createProxy: () => { throw new Error("no taps here"); },
-  createProxyByDevarg: () => ({ id: ROOT, ifindex: T1, name: "t1" }),
-  destroyProxy: () => {},
-  isValidPort: () => true,
-};
+const ports = fakePorts({ id: ROOT, ifindex: T1, name: "t1" });
 const ip = (s: string) => s.split(".").reduce((a, x) => (a << 8) | Number(x), 0) >>> 0;
 const V100 = { ifindex: 900, name: "t1.100", link: T1, id: 100 };
 const V200 = { ifindex: 901, name: "t1.200", link: T1, id: 200, proto: ETH_P_8021AD };

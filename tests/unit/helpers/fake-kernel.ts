@@ -200,3 +200,18 @@ export class ManualClock implements Clock {
     this.timers = this.timers.filter((e) => e.live);
   }
 }
+
+/**
+ * A DPDK-mode port backend with one proxy, "devarg" adoption only: what the
+ * fake-kernel tests adopt instead of a tap (the interface is the fixtures' t1
+ * unless told otherwise).
+ */
+export function fakePorts(proxy: { id: number; ifindex: number; name: string }) {
+  return {
+    kind: "fake",
+    createProxy: (): never => { throw new Error("no taps here"); },
+    createProxyByDevarg: () => ({ ...proxy }),
+    destroyProxy: () => {},
+    isValidPort: () => true,
+  };
+}
