@@ -55,7 +55,11 @@ export class ChildOutput {
       if (m) return m;
       const left = deadline - Date.now();
       if (left <= 0 || this.child.exitCode !== null) throw new Error(`${what}: not seen within ${ms} ms (exit ${this.child.exitCode}):\n${this.text.slice(-3000)}`);
-      await new Promise<void>((r) => { const t = setTimeout(r, left); this.waiters.push(() => { clearTimeout(t); r(); }); });
+      await this.next(left);
     }
+  }
+  /** Resolves at the child's next output (or its exit), or after `ms`. */
+  next(ms: number): Promise<void> {
+    return new Promise<void>((r) => { const t = setTimeout(r, ms); this.waiters.push(() => { clearTimeout(t); r(); }); });
   }
 }

@@ -72,18 +72,20 @@ export class L3fwd {
   async command(line: string, tag: string, timeoutMs = 30000): Promise<string> {
     const cmd = line.split(" ")[0];
     const re = new RegExp(`^(?:${tag}|ERROR ${cmd})(?: (.*))?$`, "gm");
-    const before = (this.out.text.match(re) ?? []).length;
+    // the answer is output after the command is written: look only at what came since
+    const from = this.out.text.length;
     this.child.stdin!.write(`${line}\n`);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const all = [...this.out.text.matchAll(re)];
-      if (all.length > before) {
-        const m = all[before];
+      re.lastIndex = from;
+      const m = re.exec(this.out.text);
+      if (m) {
         if (m[0].startsWith("ERROR")) throw new Error(`l3fwd ${line}: ${m[0]}`);
         return m[1] ?? "";
       }
-      if (Date.now() > deadline || this.child.exitCode !== null) throw new Error(`l3fwd ${line}: no ${tag} within ${timeoutMs} ms:\n${this.out.text.slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 2));
+      const left = deadline - Date.now();
+      if (left <= 0 || this.child.exitCode !== null) throw new Error(`l3fwd ${line}: no ${tag} within ${timeoutMs} ms:\n${this.out.text.slice(-2000)}`);
+      await this.out.next(left);
     }
   }
 
