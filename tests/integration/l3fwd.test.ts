@@ -8,8 +8,8 @@
 // Not run (and says why) without root, DPDK, ping or ethtool.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { prepareL3fwd, kernelRoutes, dataplaneRoutes, kernelNeighbours, dataplaneNeighbours, diff, linuxForwarded, ipBatch, type Stats } from "../../examples/l3fwd/driver.js";
-import { l3fwdBed, ping, pingUntil, rxPackets, waitStats as waitDpStats, type L3fwdBed } from "./helpers/l3fwd.js";
+import { prepareL3fwd, linuxForwarded, ipBatch, type Stats } from "../../examples/l3fwd/driver.js";
+import { l3fwdBed, ping, pingUntil, rxPackets, waitStats as waitDpStats, waitTablesEqual, type L3fwdBed } from "./helpers/l3fwd.js";
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { ChildOutput } from "../../examples/dpdk-primary/driver.js";
 import type { Netns } from "./helpers/netns.js";
@@ -50,24 +50,7 @@ if (reason) {
   const waitStats = (what: string, ok: (s: Stats) => boolean, ms?: number) => waitDpStats(bed.dp, what, ok, ms);
 
   /** The data plane's routes and neighbours equal the kernel's on the proxies (retried while it converges). */
-  async function assertTablesEqual(what: string, ms = 15000): Promise<number> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      await bed.dp.settle(ms);
-      const t = await bed.dp.tables();
-      const r = diff(kernelRoutes(bed.router.name, bed.portOf), dataplaneRoutes(t));
-      const n = diff(kernelNeighbours(bed.router.name, bed.portOf), dataplaneNeighbours(t));
-      const mismatched = t.routes.filter((x) => x.lpm === "MISMATCH").map((x) => x.dst);
-      const equal = !r.onlyKernel.length && !r.onlyDataplane.length && !n.onlyKernel.length && !n.onlyDataplane.length && !mismatched.length;
-      if (equal) return t.routes.length;
-      if (Date.now() > deadline) {
-        const cut = (xs: string[]) => xs.slice(0, 20).join("\n  ");
-        assert.unreachable(`${what}: data plane != kernel\n only kernel routes:\n  ${cut(r.onlyKernel)}\n only data plane routes:\n  ${cut(r.onlyDataplane)}\n` +
-          ` only kernel neighbours:\n  ${cut(n.onlyKernel)}\n only data plane neighbours:\n  ${cut(n.onlyDataplane)}\n LPM disagrees: ${mismatched.slice(0, 20)}`);
-      }
-      await new Promise((res) => setTimeout(res, 100));
-    }
-  }
+  const assertTablesEqual = (what: string, ms = 15000) => waitTablesEqual(bed, what, { ms });
 
   test.before(async () => {
     bed = await l3fwdBed(3, ["--ring-size", "1024", "--rcvbuf", "65536"]);

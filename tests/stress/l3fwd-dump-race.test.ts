@@ -6,34 +6,22 @@
 //   ITERS=90 MODE0=1 NO_COLOR=1 node --import tsx node_modules/uvu/bin.js tests/stress '^l3fwd-dump-race\.test\.ts$'
 // (run beside CPU load; mode 1/2 also pause ifpx's netlink reading during the deletes)
 import { test } from "uvu";
-import * as assert from "uvu/assert";
 import { prepareL3fwd, kernelRoutes, dataplaneRoutes, diff, ipBatch, type Stats } from "../../examples/l3fwd/driver.js";
-import { l3fwdBed, waitStats as waitDpStats, type L3fwdBed } from "../integration/helpers/l3fwd.js";
+import { l3fwdBed, waitStats as waitDpStats, waitTablesEqual, type L3fwdBed } from "../integration/helpers/l3fwd.js";
 
 const reason = prepareL3fwd();
 if (reason) console.log(reason);
 let bed: L3fwdBed;
 const waitStats = (what: string, ok: (s: Stats) => boolean, ms?: number) => waitDpStats(bed.dp, what, ok, ms);
-async function eq(what: string, ms = 15000): Promise<number> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    await bed.dp.settle(ms);
-    const t = await bed.dp.tables();
-    const r = diff(kernelRoutes(bed.router.name, bed.portOf), dataplaneRoutes(t));
-    if (!r.onlyKernel.length && !r.onlyDataplane.length) return t.routes.length;
-    if (Date.now() > deadline) {
-      const st = await bed.dp.stats();
-      await bed.dp.command("resync", "OK");
-      await new Promise((res) => setTimeout(res, 3000));
-      await bed.dp.settle(ms);
-      const t2 = await bed.dp.tables();
-      const r2 = diff(kernelRoutes(bed.router.name, bed.portOf), dataplaneRoutes(t2));
-      console.log(`DIAG after a forced resync: dp-only ${r2.onlyDataplane.length} kernel-only ${r2.onlyKernel.length}`);
-      assert.unreachable(`${what}: kernel-only ${r.onlyKernel.slice(0, 10)} dp-only ${r.onlyDataplane.slice(0, 10)} (${r.onlyDataplane.length}) stats ${JSON.stringify(st)}`);
-    }
-    await new Promise((res) => setTimeout(res, 100));
-  }
-}
+// routes only; on a timeout, what a forced resync then finds (was the data plane or ifpx's mirror stale?)
+const eq = (what: string, ms = 15000) => waitTablesEqual(bed, what, { ms, routesOnly: true, onTimeout: async () => {
+  const st = await bed.dp.stats();
+  await bed.dp.command("resync", "OK");
+  await new Promise((res) => setTimeout(res, 3000));
+  await bed.dp.settle(ms);
+  const r2 = diff(kernelRoutes(bed.router.name, bed.portOf), dataplaneRoutes(await bed.dp.tables()));
+  return `after a forced resync: dp-only ${r2.onlyDataplane.length} kernel-only ${r2.onlyKernel.length}; stats before it ${JSON.stringify(st)}`;
+} });
 test.before(async () => { bed = await l3fwdBed(3, ["--ring-size", "1024", "--rcvbuf", "65536"]); });
 test.after(async () => { await bed?.remove(); });
 test("stress", async () => {

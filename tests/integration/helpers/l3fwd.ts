@@ -4,7 +4,9 @@
 // namespace helper's exit handler if the test process dies).
 import { execFileSync } from "node:child_process";
 import { createNetns, type Netns } from "./netns.js";
-import { L3fwd, wire, addProxyAddresses, type Stats } from "../../../examples/l3fwd/driver.js";
+import {
+  L3fwd, wire, addProxyAddresses, diff, kernelRoutes, dataplaneRoutes, kernelNeighbours, dataplaneNeighbours, type Stats,
+} from "../../../examples/l3fwd/driver.js";
 
 export interface L3fwdBed {
   router: Netns;
@@ -71,5 +73,32 @@ export async function waitStats(dp: L3fwd, what: string, ok: (s: Stats) => boole
     if (ok(s)) return s;
     if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms: ${JSON.stringify(s)}`);
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Waits (retrying while the data plane converges) until its routes equal the
+ * kernel's on the proxies, and with `routesOnly` unset its neighbours too and
+ * its LPM agrees with its route store; returns the route count. After `ms`
+ * throws the differences, with what `onTimeout` adds (a diagnosis).
+ */
+export async function waitTablesEqual(bed: L3fwdBed, what: string,
+  opts: { ms?: number; routesOnly?: boolean; onTimeout?: () => Promise<string> } = {}): Promise<number> {
+  const ms = opts.ms ?? 15000;
+  const deadline = Date.now() + ms;
+  for (;;) {
+    await bed.dp.settle(ms);
+    const t = await bed.dp.tables();
+    const r = diff(kernelRoutes(bed.router.name, bed.portOf), dataplaneRoutes(t));
+    const n = opts.routesOnly ? { onlyKernel: [], onlyDataplane: [] } : diff(kernelNeighbours(bed.router.name, bed.portOf), dataplaneNeighbours(t));
+    const mismatched = opts.routesOnly ? [] : t.routes.filter((x) => x.lpm === "MISMATCH").map((x) => x.dst);
+    if (!r.onlyKernel.length && !r.onlyDataplane.length && !n.onlyKernel.length && !n.onlyDataplane.length && !mismatched.length) return t.routes.length;
+    if (Date.now() > deadline) {
+      const cut = (xs: string[]) => xs.slice(0, 20).join("\n  ");
+      const extra = opts.onTimeout ? `\n${await opts.onTimeout()}` : "";
+      throw new Error(`${what}: data plane != kernel\n only kernel routes:\n  ${cut(r.onlyKernel)}\n only data plane routes (${r.onlyDataplane.length}):\n  ${cut(r.onlyDataplane)}\n` +
+        ` only kernel neighbours:\n  ${cut(n.onlyKernel)}\n only data plane neighbours:\n  ${cut(n.onlyDataplane)}\n LPM disagrees: ${mismatched.slice(0, 20)}${extra}`);
+    }
+    await new Promise((res) => setTimeout(res, 100));
   }
 }
